@@ -1,0 +1,87 @@
+"""The one error tree of minewatch (STYLE.md rule 4).
+
+::
+
+    MinewatchError                      exit 1
+    ├── ConfigError                     exit 2   settings or environment unusable
+    ├── NotFound                        exit 3   no such record for this organisation
+    ├── PermissionDenied                exit 4   the actor may not do this
+    ├── InvalidInput                    exit 5   a value given by a person is wrong
+    │   └── ImportRejected              exit 6   an import file has errors; nothing was stored
+    ├── Conflict                        exit 7   the record exists / the state forbids it
+    ├── IntegrityFailure                exit 8   stored data fails a check (audit chain tampered)
+    └── ExternalFailure                 exit 9   a database or tool outside minewatch failed
+
+Each error has a stable ``code`` and a ``message`` that is safe to show to a user (no secrets,
+no personal data). Exit codes and HTTP statuses are mapped here and nowhere else.
+"""
+
+from __future__ import annotations
+
+
+class MinewatchError(Exception):
+    code = "minewatch_error"
+    exit_code = 1
+    http_status = 500
+
+    def __init__(self, message: str, *, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(MinewatchError):
+    code = "config_error"
+    exit_code = 2
+    http_status = 500
+
+
+class NotFound(MinewatchError):
+    code = "not_found"
+    exit_code = 3
+    http_status = 404
+
+
+class PermissionDenied(MinewatchError):
+    code = "permission_denied"
+    exit_code = 4
+    http_status = 403
+
+
+class InvalidInput(MinewatchError):
+    code = "invalid_input"
+    exit_code = 5
+    http_status = 422
+
+
+class ImportRejected(InvalidInput):
+    """An import found errors; the transaction was rolled back. ``report`` holds every problem."""
+
+    code = "import_rejected"
+    exit_code = 6
+
+    def __init__(self, message: str, *, report=None):
+        super().__init__(message)
+        self.report = report
+
+
+class Conflict(MinewatchError):
+    code = "conflict"
+    exit_code = 7
+    http_status = 409
+
+
+class IntegrityFailure(MinewatchError):
+    code = "integrity_failure"
+    exit_code = 8
+    http_status = 500
+
+
+class ExternalFailure(MinewatchError):
+    code = "external_failure"
+    exit_code = 9
+    http_status = 502

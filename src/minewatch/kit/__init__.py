@@ -1,0 +1,1 @@
+"""Small domain-free helpers (parsing, vocabularies, findings, hashing)."""
