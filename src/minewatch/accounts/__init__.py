@@ -1,0 +1,1 @@
+"""Organisations (tenants), users and roles."""

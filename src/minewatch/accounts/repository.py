@@ -1,0 +1,32 @@
+"""Queries of organisations and users."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from minewatch.accounts.orm import Organisation, User
+
+
+def organisations(session: Session) -> list[Organisation]:
+    return list(session.scalars(sa.select(Organisation).order_by(Organisation.id)))
+
+
+def organisation_by_slug(session: Session, slug: str) -> Organisation | None:
+    return session.scalars(sa.select(Organisation).where(Organisation.slug == slug)).one_or_none()
+
+
+def user_by_email(session: Session, org_id: int, email: str) -> User | None:
+    return session.scalars(
+        sa.select(User).where(User.org_id == org_id, sa.func.lower(User.email) == email.lower())
+    ).one_or_none()
+
+
+def first_admin(session: Session, org_id: int) -> User | None:
+    return session.scalars(
+        sa.select(User).where(User.org_id == org_id, User.role == "admin").order_by(User.id).limit(1)
+    ).one_or_none()
+
+
+def users(session: Session, org_id: int) -> list[User]:
+    return list(session.scalars(sa.select(User).where(User.org_id == org_id).order_by(User.id)))

@@ -1,0 +1,1 @@
+"""The outside world behind small interfaces: databases, files, keys."""

@@ -1,0 +1,11 @@
+"""Import every feature's tables so that ``Base.metadata`` is complete (migrations, backups)."""
+
+from minewatch.accounts import orm as _accounts  # noqa: F401
+from minewatch.audit import orm as _audit  # noqa: F401
+from minewatch.cooperatives import orm as _cooperatives  # noqa: F401
+from minewatch.people import orm as _people  # noqa: F401
+from minewatch.registry import orm as _registry  # noqa: F401
+from minewatch.sites import orm as _sites  # noqa: F401
+from minewatch.adapters.db import Base
+
+metadata = Base.metadata

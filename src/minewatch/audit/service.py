@@ -1,0 +1,104 @@
+"""Writing to and verifying the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from minewatch.adapters.db import is_postgres, utcnow
+from minewatch.audit.model import CHAINED_FIELDS, GENESIS, ChainBreak, chain_hash, verify_chain
+from minewatch.audit.orm import AuditEvent, AuditHead
+
+
+@dataclass
+class AuditLog:
+    """Collects the audit events of one unit of work and appends them to the chain at :meth:`flush`.
+
+    ``actor`` has ``user_id``, ``email`` and ``org_id`` (see accounts.model.Actor).
+    """
+
+    session: Session
+    actor: object
+    context: str | None = None
+    _pending: list[dict] = field(default_factory=list)
+    occurred_at: dt.datetime = field(default_factory=utcnow)
+
+    def record(self, action: str, entity_type: str, entity_id, *, before: str | None, after: str | None) -> None:
+        """Queue one event; ``before``/``after`` are digests (never the personal data itself)."""
+        self._pending.append(
+            {
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": str(entity_id),
+                "before_digest": before,
+                "after_digest": after,
+            }
+        )
+        if len(self._pending) >= 20000:
+            self.flush()
+
+    def flush(self) -> int:
+        """Append the queued events to the organisation's chain; returns how many."""
+        if not self._pending:
+            return 0
+        org_id = self.actor.org_id
+        head = self._lock_head(org_id)
+        seq, prev = head.seq, head.hash
+        rows = []
+        for ev in self._pending:
+            seq += 1
+            row = {
+                "org_id": org_id,
+                "seq": seq,
+                "occurred_at": self.occurred_at,
+                "actor_id": self.actor.user_id,
+                "actor_email": self.actor.email,
+                "context": self.context,
+                **ev,
+            }
+            row["prev_hash"] = prev
+            row["hash"] = prev = chain_hash(prev, {k: row[k] for k in CHAINED_FIELDS})
+            rows.append(row)
+        self.session.execute(sa.insert(AuditEvent), rows)
+        head.seq, head.hash = seq, prev
+        self.session.flush()
+        n = len(self._pending)
+        self._pending.clear()
+        return n
+
+    def _lock_head(self, org_id: int) -> AuditHead:
+        stmt = sa.select(AuditHead).where(AuditHead.org_id == org_id)
+        if is_postgres(self.session.get_bind()):
+            stmt = stmt.with_for_update()
+        head = self.session.execute(stmt).scalar_one_or_none()
+        if head is None:
+            head = AuditHead(org_id=org_id, seq=0, hash=GENESIS)
+            self.session.add(head)
+            self.session.flush()
+        return head
+
+
+def verify(session: Session, org_id: int) -> tuple[int, list[ChainBreak]]:
+    """Recompute the organisation's chain; returns (events checked, breaks)."""
+    cols = [AuditEvent.id, AuditEvent.prev_hash, AuditEvent.hash] + [getattr(AuditEvent, f) for f in CHAINED_FIELDS]
+    result = session.execute(
+        sa.select(*cols).where(AuditEvent.org_id == org_id).order_by(AuditEvent.seq)
+    ).mappings()
+    count = 0
+
+    def counted():
+        nonlocal count
+        for row in result:
+            count += 1
+            yield row
+
+    head = session.execute(sa.select(AuditHead).where(AuditHead.org_id == org_id)).scalar_one_or_none()
+    breaks = verify_chain(
+        counted(),
+        head_seq=head.seq if head else 0,
+        head_hash=head.hash if head else GENESIS,
+    )
+    return count, breaks

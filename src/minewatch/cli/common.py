@@ -1,0 +1,75 @@
+"""What every command shares: the app, the acting user, output, progress and error mapping."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import click
+
+from minewatch.errors import MinewatchError
+
+
+@dataclass
+class CliState:
+    org: str | None
+    as_email: str | None
+    _app: object = field(default=None)
+
+    @property
+    def app(self):
+        if self._app is None:
+            from minewatch.bootstrap import bootstrap
+            from minewatch.config import load_settings
+
+            self._app = bootstrap(load_settings())
+        return self._app
+
+    def actor(self):
+        from minewatch.accounts.service import resolve_actor
+
+        org = self.org or self.app.settings.org
+        with self.app.uow() as uow:
+            return resolve_actor(uow, org_slug=org, email=self.as_email)
+
+
+pass_state = click.make_pass_decorator(CliState)
+
+
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@contextmanager
+def progress(label: str, total: int | None = None, *, enabled: bool | None = None):
+    """A progress bar on stderr (hidden when stderr is not a terminal, unless enabled=True)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    show = sys.stderr.isatty() if enabled is None else enabled
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  disable=not show, transient=False, console=None) as bar:
+        task = bar.add_task(label, total=total)
+
+        def advance(n: int = 1, total: int | None = None) -> None:
+            if total is not None:
+                bar.update(task, total=total)
+            bar.advance(task, n)
+
+        yield advance
+
+
+class MinewatchGroup(click.Group):
+    """Turns minewatch errors into one clear line on stderr and the error's exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except MinewatchError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            report = getattr(exc, "report", None)
+            if report is not None and getattr(report, "problems", None):
+                for p in report.problems:
+                    click.echo("  " + p.describe(), err=True)
+            ctx.exit(exc.exit_code)

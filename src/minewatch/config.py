@@ -1,0 +1,57 @@
+"""Settings, built once at the edge (CLI callback, create_app, bootstrap) and passed in.
+
+Importing this module reads nothing; :func:`load_settings` reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    import platformdirs
+
+    return platformdirs.user_data_path("minewatch", appauthor=False)
+
+
+class Settings(BaseSettings):
+    """Environment variables ``MINEWATCH_*``.
+
+    home          folder for the embedded database, the secret key and stored files
+    database_url  SQLAlchemy URL; unset means SQLite in ``home``
+    org           the organisation CLI commands act for (slug), when there are several
+    secret_key    base64 key for phone hashing/encryption; unset means ``home/secret.key``
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MINEWATCH_", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home)
+    database_url: str | None = None
+    org: str | None = None
+    secret_key: str | None = None
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgresql://") or url.startswith("postgres://"):
+                url = "postgresql+psycopg://" + url.split("://", 1)[1]
+            return url
+        return f"sqlite:///{self.home / 'minewatch.sqlite3'}"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.home / "files"
+
+    @property
+    def key_path(self) -> Path:
+        return self.home / "secret.key"
+
+
+def load_settings(**overrides) -> Settings:
+    """Read the environment once; keyword overrides win (used by tests and the CLI)."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)

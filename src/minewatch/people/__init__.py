@@ -1,0 +1,1 @@
+"""Miners and workers, their cooperative memberships and site assignments, and their consent."""

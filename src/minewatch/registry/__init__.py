@@ -1,0 +1,1 @@
+"""Taking registry data in (importers, profiles, the IPIS format) and out (exports)."""

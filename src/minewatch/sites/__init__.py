@@ -1,0 +1,1 @@
+"""Sites, their field visits and the mining titles (concessions) around them."""
