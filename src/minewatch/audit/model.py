@@ -38,6 +38,8 @@ def _default(value):
         return str(value)
     if isinstance(value, (set, frozenset)):
         return sorted(value)
+    if hasattr(value, "wkb_hex"):  # a shapely geometry
+        return value.wkb_hex
     raise TypeError(f"cannot digest {type(value).__name__}")
 
 

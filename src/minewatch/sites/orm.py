@@ -37,6 +37,7 @@ class Site(OrgOwned, Tracked, BBoxed, Base):
     legal_status: Mapped[str | None] = mapped_column(sa.String(30))
     cooperative_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cooperatives.id", ondelete="SET NULL"))
     source: Mapped[str | None] = mapped_column(sa.String(120))
+    registered_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     # Derived from concessions (never typed): inside_artisanal_zone | inside_title | outside.
     title_relation: Mapped[str | None] = mapped_column(sa.String(30), index=True)
 

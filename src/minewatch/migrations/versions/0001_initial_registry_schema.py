@@ -245,6 +245,7 @@ def upgrade() -> None:
     sa.Column('legal_status', sa.String(length=30), nullable=True),
     sa.Column('cooperative_id', sa.Integer(), nullable=True),
     sa.Column('source', sa.String(length=120), nullable=True),
+    sa.Column('registered_on', sa.Date(), nullable=True),
     sa.Column('title_relation', sa.String(length=30), nullable=True),
     sa.Column('org_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

@@ -1,0 +1,486 @@
+"""The import pipeline every record kind shares: read, map, check, store, report.
+
+Rules users can trust with their real files:
+
+* Every row ends up stored or reported with a reason; none is dropped silently.
+* Errors (the row cannot be stored truthfully) stop the file: by default nothing is stored and
+  every problem is reported. With a quarantine file the good rows are stored and the bad rows are
+  written to it with their reasons. Warnings (a doubt kept) never stop a row.
+* One file is one transaction; ``dry_run`` validates everything and stores nothing.
+* Re-importing the same file changes nothing: records are matched on their natural key and only
+  rows whose content changed are updated (and audited).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from minewatch.adapters.db import UnitOfWork, utcnow
+from minewatch.audit.model import digest
+from minewatch.audit.service import AuditLog
+from minewatch.errors import ImportRejected, InvalidInput, PermissionDenied
+from minewatch.kit import countries, parsing
+from minewatch.kit.findings import ParseProblem, Problem
+from minewatch.kit.vocab import VOCABULARIES
+from minewatch.registry.orm import ImportBatch
+from minewatch.registry.profile import Profile
+
+MAX_PROBLEMS_KEPT = 10_000
+_LIST_SPLIT = re.compile(r"\s*[;,|/]\s*|\s+(?:et|and|y|e)\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One minewatch field of a record kind and how a cell becomes its value."""
+
+    name: str
+    type: str = "text"  # text int float bool date lat lon country vocab vocab_list list json
+    required: bool = False
+    vocab: str | None = None
+    min: float | None = None
+    max: float | None = None
+    max_len: int | None = None
+    aliases: tuple[str, ...] = ()
+    help: str = ""
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    file_name: str
+    dry_run: bool = False
+    rows_read: int = 0
+    rows_stored: int = 0
+    rows_with_errors: int = 0
+    rows_with_warnings: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    quarantine_path: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    problems_not_kept: int = 0
+    problem_counts: Counter = field(default_factory=Counter)
+    ignored_columns: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    batch_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    def add(self, problem: Problem) -> None:
+        self.problem_counts[(problem.severity, problem.code)] += 1
+        if len(self.problems) < MAX_PROBLEMS_KEPT:
+            self.problems.append(problem)
+        else:
+            self.problems_not_kept += 1
+
+    def summary(self) -> str:
+        verb = "would store" if self.dry_run else "stored"
+        parts = [
+            f"{self.kind}: {self.rows_read:,} rows read",
+            f"{verb} {self.rows_stored:,} ({self.inserted:,} new, {self.updated:,} changed, {self.unchanged:,} unchanged)",
+            f"{self.rows_with_errors:,} rows with errors",
+            f"{self.rows_with_warnings:,} with warnings",
+        ]
+        if self.quarantine_path:
+            parts.append(f"{self.quarantined:,} quarantined to {self.quarantine_path}")
+        return "; ".join(parts)
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind, "file": self.file_name, "dry_run": self.dry_run, "rows_read": self.rows_read,
+            "rows_stored": self.rows_stored, "inserted": self.inserted, "updated": self.updated,
+            "unchanged": self.unchanged, "rows_with_errors": self.rows_with_errors,
+            "rows_with_warnings": self.rows_with_warnings, "quarantined": self.quarantined,
+            "problem_counts": {f"{s}:{c}": n for (s, c), n in sorted(self.problem_counts.items())},
+            "problems": [p.as_dict() for p in self.problems], "problems_not_kept": self.problems_not_kept,
+            "ignored_columns": self.ignored_columns, **self.extra,
+        }
+
+
+@dataclass
+class StoreContext:
+    """What a record kind's ``store`` gets: the open session, the actor, the audit log, the report."""
+
+    session: Any
+    actor: Any
+    audit: AuditLog
+    report: ImportReport
+    profile: Profile
+    vault: Any = None
+    cache: dict = field(default_factory=dict)
+
+    def count(self, outcome: str, n: int = 1) -> None:
+        setattr(self.report, outcome, getattr(self.report, outcome) + n)
+
+
+class RecordKind:
+    """A kind of record that can be imported. Subclasses set ``name``, ``fields`` and implement
+    ``key`` and ``store``; ``finish`` adds cross-field checks. ``map_row`` is pure."""
+
+    name: str = ""
+    entity_type: str = ""
+    fields: tuple[Field, ...] = ()
+    chunk_size: int = 5000
+    permission: str = "registry.write"
+
+    def finish(self, record: dict, row: dict, row_number: int, profile: Profile) -> list[Problem]:
+        return []
+
+    def key(self, record: dict) -> tuple:
+        raise NotImplementedError
+
+    def store(self, ctx: StoreContext, rows: list[tuple[int, dict]]) -> dict[int, list[Problem]]:
+        """Store the checked records; return problems (by row number) of rows that could not be stored."""
+        raise NotImplementedError
+
+    def after(self, ctx: StoreContext) -> None:
+        """Work once all rows are stored (derived data)."""
+
+    # -- pure mapping ------------------------------------------------------------------------
+    def map_row(self, values: dict[str, str | None], row: dict, row_number: int, profile: Profile,
+                columns: dict[str, str]) -> tuple[dict, list[Problem]]:
+        record: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for f in self.fields:
+            raw = values.get(f.name)
+            col = columns.get(f.name, f.name)
+            mapped = profile.values.get(f.name, {})
+            if raw is not None and raw in mapped:
+                raw = mapped[raw]
+            if raw is None or raw.strip() == "":
+                record[f.name] = [] if f.type in ("vocab_list", "list") else None
+                if f.required:
+                    problems.append(Problem("error", "required_missing", f"'{f.name}' is required and is empty",
+                                            row_number, col, raw))
+                continue
+            try:
+                record[f.name], warns = parse_field(f, raw, profile)
+            except ParseProblem as pp:
+                record[f.name] = None
+                problems.append(Problem("error", pp.code, pp.reason, row_number, col, raw))
+                continue
+            for code, reason in warns:
+                problems.append(Problem("warning", code, reason, row_number, col, raw))
+            if f.type in ("vocab", "vocab_list"):
+                record[f.name], record[f.name + "_raw"] = record[f.name]
+        if not any(p.is_error for p in problems):
+            problems.extend(self.finish(record, row, row_number, profile))
+        return record, problems
+
+
+def parse_field(f: Field, raw: str, profile: Profile) -> tuple[Any, list[tuple[str, str]]]:
+    """Parse one cell for field ``f``; returns (value, warnings as (code, reason))."""
+    t = f.type
+    if t == "text":
+        return parsing.parse_text(raw, max_len=f.max_len), []
+    if t == "int":
+        return parsing.parse_int(raw, min=f.min, max=f.max), []
+    if t == "float":
+        return parsing.parse_float(raw, min=f.min, max=f.max), []
+    if t == "bool":
+        return parsing.parse_bool(raw), []
+    if t == "date":
+        return parsing.parse_date(raw, dayfirst=profile.dayfirst), []
+    if t == "lat":
+        return parsing.parse_coordinate(raw, axis="lat"), []
+    if t == "lon":
+        return parsing.parse_coordinate(raw, axis="lon"), []
+    if t == "country":
+        return countries.validate_country(raw), []
+    if t == "list":
+        return [x for x in (parsing.parse_text(p) for p in _LIST_SPLIT.split(raw)) if x], []
+    if t == "vocab":
+        term = VOCABULARIES[f.vocab].normalize(raw)
+        if term.matched:
+            return (term.key, None), []
+        return ("other", term.raw), [("not_in_vocabulary",
+                                     f"{raw!r} is not in the {f.vocab.replace('_', ' ')} vocabulary: stored as 'other', the text is kept")]
+    if t == "vocab_list":
+        keys, raws, warns = [], [], []
+        for part in _LIST_SPLIT.split(raw):
+            part = part.strip()
+            if not part:
+                continue
+            term = VOCABULARIES[f.vocab].normalize(part)
+            key = term.key if term.matched else "other"
+            if not term.matched:
+                raws.append(part)
+                warns.append(("not_in_vocabulary",
+                              f"{part!r} is not in the {f.vocab.replace('_', ' ')} vocabulary: stored as 'other', the text is kept"))
+            if key not in keys:
+                keys.append(key)
+        return (keys, raws or None), warns
+    raise ValueError(f"unknown field type {t}")
+
+
+def resolve_columns(kind: RecordKind, header: list[str], profile: Profile) -> tuple[dict[str, str], list[Problem], list[str]]:
+    """Map each field to a header of the file; file-level problems for missing columns; ignored headers."""
+    by_fold = {h.strip().lower(): h for h in header if h}
+    columns: dict[str, str] = {}
+    problems: list[Problem] = []
+    for f in kind.fields:
+        if f.name in profile.columns:
+            wanted = profile.columns[f.name]
+            if wanted.strip().lower() in by_fold:
+                columns[f.name] = by_fold[wanted.strip().lower()]
+            else:
+                problems.append(Problem("error", "profile_column_missing",
+                                        f"the profile maps '{f.name}' to column '{wanted}', which the file does not have",
+                                        None, wanted))
+            continue
+        for candidate in (f.name, *f.aliases):
+            if candidate.lower() in by_fold:
+                columns[f.name] = by_fold[candidate.lower()]
+                break
+        if f.name not in columns and f.required and f.name not in profile.constants:
+            problems.append(Problem("error", "required_column_missing",
+                                    f"required column '{f.name}' is not in the file (map it in a profile)", None, f.name))
+    used = set(columns.values())
+    ignored = [h for h in header if h and h not in used and not h.startswith("__")]
+    return columns, problems, ignored
+
+
+def run_import(uow: UnitOfWork, *, actor, kind: RecordKind, path: Path, profile: Profile | None = None,
+               dry_run: bool = False, quarantine_path: Path | None = None, vault=None,
+               on_progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Import one file of ``kind`` in one transaction; see the module docstring for the rules."""
+    from minewatch.adapters.tables import read_rows
+
+    if not actor.may(kind.permission):
+        raise PermissionDenied(f"role '{actor.role}' may not import {kind.name}")
+    profile = profile or Profile()
+    if profile.kind and profile.kind != kind.name:
+        raise InvalidInput(f"the profile is for '{profile.kind}', not '{kind.name}'")
+    path = Path(path)
+    report = ImportReport(kind=kind.name, file_name=path.name, dry_run=dry_run)
+    reader = read_rows(path, sheet=profile.options.get("sheet"), encoding=profile.options.get("encoding"),
+                       delimiter=profile.options.get("delimiter"))
+    report.encoding = getattr(reader, "encoding", None)
+    columns, file_problems, report.ignored_columns = resolve_columns(kind, list(reader.columns), profile)
+    if file_problems:
+        for p in file_problems:
+            report.add(p)
+        raise ImportRejected(f"{path.name}: the file's columns do not fit '{kind.name}'; nothing was imported",
+                             report=report)
+
+    s = uow.session
+    audit = AuditLog(s, actor, context=f"import {kind.name} {path.name}"[:200])
+    ctx = StoreContext(session=s, actor=actor, audit=audit, report=report, profile=profile, vault=vault)
+    quarantine = _Quarantine(quarantine_path, list(reader.columns)) if quarantine_path else None
+    seen_keys: dict[tuple, tuple[int, str]] = {}
+    try:
+        for chunk in _chunks(reader, kind.chunk_size):
+            good: list[tuple[int, dict]] = []
+            raw_by_row: dict[int, dict] = {}
+            for row_number, row in chunk:
+                report.rows_read += 1
+                values = {name: row.get(col) for name, col in columns.items()}
+                for name, const in profile.constants.items():
+                    if values.get(name) in (None, ""):
+                        values[name] = const
+                record, problems = kind.map_row(values, row, row_number, profile, columns)
+                if row.get("__extra__"):
+                    problems.append(Problem("error", "too_many_cells",
+                                            f"the row has {len(row['__extra__'])} more cell(s) than the header",
+                                            row_number, None, ";".join(str(x) for x in row["__extra__"])))
+                if not any(p.is_error for p in problems):
+                    problems.extend(_duplicate_check(kind, record, row_number, seen_keys))
+                _account(report, problems)
+                if any(p.is_error for p in problems):
+                    if quarantine:
+                        quarantine.write(row_number, row, problems)
+                else:
+                    good.append((row_number, record))
+                    raw_by_row[row_number] = row
+            if good:
+                failed = kind.store(ctx, good)
+                for row_number, problems in failed.items():
+                    _account(report, problems)
+                    if quarantine:
+                        quarantine.write(row_number, raw_by_row[row_number], problems)
+                report.rows_stored += len(good) - len(failed)
+            if on_progress:
+                on_progress(len(chunk))
+        if report.rows_with_errors and not quarantine:
+            uow.rollback()
+            raise ImportRejected(
+                f"{path.name}: {report.rows_with_errors:,} of {report.rows_read:,} rows have errors; nothing was "
+                f"imported (fix them, or use --quarantine FILE to import the good rows)", report=report)
+        kind.after(ctx)
+        if dry_run:
+            uow.rollback()
+            return report
+        batch = ImportBatch(org_id=actor.org_id, kind=kind.name, file_name=path.name[:300],
+                            file_sha256=_sha256(path), actor_email=actor.email, status="imported",
+                            finished_at=utcnow(), counts=_counts(report))
+        s.add(batch)
+        s.flush()
+        report.batch_id = batch.id
+        audit.record("imported", "import_batch", batch.id, before=None, after=digest(_counts(report)))
+        audit.flush()
+        uow.commit()
+        return report
+    finally:
+        if quarantine:
+            quarantine.close()
+            report.quarantined = quarantine.count
+            report.quarantine_path = str(quarantine_path)
+
+
+def _account(report: ImportReport, problems: list[Problem]) -> None:
+    for p in problems:
+        report.add(p)
+    if any(p.is_error for p in problems):
+        report.rows_with_errors += 1
+    elif problems:
+        report.rows_with_warnings += 1
+
+
+def _duplicate_check(kind: RecordKind, record: dict, row_number: int, seen: dict) -> list[Problem]:
+    """The same key twice in one file: identical rows are a warning, conflicting ones an error."""
+    key = kind.key(record)
+    d = digest(record)
+    if key not in seen:
+        seen[key] = (row_number, d)
+        return []
+    first_row, first_digest = seen[key]
+    label = "/".join(str(k) for k in key)
+    if first_digest == d:
+        return [Problem("warning", "duplicate_row", f"repeats row {first_row} ({label}) exactly", row_number)]
+    return [Problem("error", "duplicate_key", f"{label} is already in row {first_row} with other values", row_number)]
+
+
+def _chunks(rows: Iterable, size: int):
+    chunk = []
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _counts(report: ImportReport) -> dict:
+    return {k: getattr(report, k) for k in ("rows_read", "rows_stored", "inserted", "updated", "unchanged",
+                                            "rows_with_errors", "rows_with_warnings")}
+
+
+class _Quarantine:
+    """Bad rows with their reasons, in CSV: the original cells plus ``_row`` and ``_problems``."""
+
+    def __init__(self, path: Path, header: list[str]):
+        self.path = Path(path)
+        self.header = [h for h in header if h]
+        self._fh = open(self.path, "w", encoding="utf-8", newline="")
+        self._w = csv.writer(self._fh)
+        self._w.writerow(["_row", "_problems", *self.header])
+        self.count = 0
+
+    def write(self, row_number: int, row: dict, problems: list[Problem]) -> None:
+        reasons = " | ".join(p.describe() for p in problems if p.is_error)
+        self._w.writerow([row_number, reasons, *[_cell(row.get(h)) for h in self.header]])
+        self.count += 1
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, (dict, list)):
+        import json
+
+        return json.dumps(v, ensure_ascii=False)
+    return str(v)
+
+
+# -- storing --------------------------------------------------------------------------------------
+
+def upsert(ctx: StoreContext, model, key_cols: tuple[str, ...], records: list[dict], *,
+           digest_fn: Callable[[dict], str] = digest, digest_extra: list | None = None,
+           ) -> tuple[dict[tuple, int], set[tuple]]:
+    """Insert new records, update changed ones (by content digest), leave the rest; audit each change.
+
+    ``records`` are column dicts without ``org_id``; returns ({natural key: id} for all of them,
+    the keys that were inserted or updated). ``digest_extra`` (parallel to ``records``) is content
+    kept in other tables (a site's minerals) that counts as a change of the record.
+    """
+    s = ctx.session
+    org_id = ctx.actor.org_id
+    for i, r in enumerate(records):
+        content = {k: v for k, v in r.items() if k != "content_digest"}
+        if digest_extra is not None:
+            content["__extra__"] = digest_extra[i]
+        r["content_digest"] = digest_fn(content)
+    keys = [tuple(r[c] for c in key_cols) for r in records]
+    existing = _existing(s, model, org_id, key_cols, keys)
+    ids: dict[tuple, int] = {}
+    new, changed = [], []
+    for key, r in zip(keys, records):
+        hit = existing.get(key)
+        if hit is None:
+            new.append(r)
+        elif hit[1] != r["content_digest"]:
+            changed.append((hit, r))
+            ids[key] = hit[0]
+        else:
+            ids[key] = hit[0]
+            ctx.count("unchanged")
+    entity = model.__tablename__
+    if new:
+        now = utcnow()
+        rows = [{**r, "org_id": org_id, "created_at": now, "updated_at": now} for r in new]
+        key_attrs = [getattr(model, c) for c in key_cols]
+        result = s.execute(sa.insert(model).returning(model.id, *key_attrs, sort_by_parameter_order=True), rows)
+        for row, r in zip(result, new):
+            ids[tuple(row[1:])] = row[0]
+            ctx.audit.record("created", entity, row[0], before=None, after=r["content_digest"])
+        ctx.count("inserted", len(new))
+    if changed:
+        now = utcnow()
+        s.execute(sa.update(model), [{**r, "id": hit[0], "updated_at": now} for hit, r in changed])
+        for hit, r in changed:
+            ctx.audit.record("updated", entity, hit[0], before=hit[1], after=r["content_digest"])
+        ctx.count("updated", len(changed))
+    touched = {tuple(r[c] for c in key_cols) for r in new} | {tuple(r[c] for c in key_cols) for _, r in changed}
+    return ids, touched
+
+
+def _existing(s, model, org_id: int, key_cols: tuple[str, ...], keys: list[tuple]) -> dict[tuple, tuple[int, str]]:
+    out: dict[tuple, tuple[int, str]] = {}
+    cols = [getattr(model, c) for c in key_cols]
+    uniq = list(dict.fromkeys(keys))
+    for i in range(0, len(uniq), 500):
+        part = uniq[i:i + 500]
+        cond = cols[0].in_([k[0] for k in part]) if len(cols) == 1 else sa.tuple_(*cols).in_(part)
+        stmt = sa.select(model.id, model.content_digest, *cols).where(model.org_id == org_id, cond)
+        for row in s.execute(stmt):
+            out[tuple(row[2:])] = (row[0], row[1])
+    return out
