@@ -139,6 +139,9 @@ class RecordKind:
     fields: tuple[Field, ...] = ()
     chunk_size: int = 5000
     permission: str = "registry.write"
+    # Parts of one record spread over several rows (a title's parcels): rows with the same key and
+    # otherwise equal content go on to ``store`` together, which merges them.
+    merge_fields: tuple[str, ...] = ()
 
     def finish(self, record: dict, row: dict, row_number: int, profile: Profile) -> list[Problem]:
         return []
@@ -208,6 +211,8 @@ def parse_field(f: Field, raw: str, profile: Profile) -> tuple[Any, list[tuple[s
         return [x for x in (parsing.parse_text(p) for p in _LIST_SPLIT.split(raw)) if x], []
     if t == "vocab":
         term = VOCABULARIES[f.vocab].normalize(raw)
+        if term is None:
+            return (None, None), []
         if term.matched:
             return (term.key, None), []
         return ("other", term.raw), [("not_in_vocabulary",
@@ -219,6 +224,8 @@ def parse_field(f: Field, raw: str, profile: Profile) -> tuple[Any, list[tuple[s
             if not part:
                 continue
             term = VOCABULARIES[f.vocab].normalize(part)
+            if term is None:
+                continue
             key = term.key if term.matched else "other"
             if not term.matched:
                 raws.append(part)
@@ -303,6 +310,8 @@ def run_import(uow: UnitOfWork, *, actor, kind: RecordKind, path: Path, profile:
                 if not any(p.is_error for p in problems):
                     problems.extend(_duplicate_check(kind, record, row_number, seen_keys))
                 _account(report, problems)
+                if any(p.code == "duplicate_row" for p in problems):
+                    continue  # reported; the first row carries the record
                 if any(p.is_error for p in problems):
                     if quarantine:
                         quarantine.write(row_number, row, problems)
@@ -354,14 +363,21 @@ def _account(report: ImportReport, problems: list[Problem]) -> None:
 
 
 def _duplicate_check(kind: RecordKind, record: dict, row_number: int, seen: dict) -> list[Problem]:
-    """The same key twice in one file: identical rows are a warning, conflicting ones an error."""
+    """The same key twice in one file: identical rows are a warning, conflicting ones an error.
+
+    For kinds with ``merge_fields``, rows equal but for those fields are parts to merge (a warning).
+    """
     key = kind.key(record)
-    d = digest(record)
+    d = digest({k: v for k, v in record.items() if k not in kind.merge_fields})
     if key not in seen:
         seen[key] = (row_number, d)
         return []
     first_row, first_digest = seen[key]
     label = "/".join(str(k) for k in key)
+    if first_digest == d and kind.merge_fields:
+        return [Problem("warning", "parts_merged",
+                        f"{label} is also in row {first_row} with the same details: its {', '.join(kind.merge_fields)} "
+                        f"are merged", row_number)]
     if first_digest == d:
         return [Problem("warning", "duplicate_row", f"repeats row {first_row} ({label}) exactly", row_number)]
     return [Problem("error", "duplicate_key", f"{label} is already in row {first_row} with other values", row_number)]

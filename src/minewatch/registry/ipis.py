@@ -71,6 +71,7 @@ ARMED_GROUP_FLAGS = (
     "pillaging",
     "pit_ownership",
 )
+_MINERAL_COLUMNS = ("mineral", "selling_points_mineral", "final_destination_mineral")
 _ARMED_GROUP_COLUMNS = ("armed_group", "type_armed_group", "frequency_armed_group") + tuple(
     f"{flag}_armed_group" for flag in ARMED_GROUP_FLAGS
 )
@@ -80,7 +81,7 @@ IPIS_COLUMNS: tuple[str, ...] = (
     "visit_onsite_novisitreason", "geom", "longitude", "latitude", "location_origin", "province",
     "province_old", "territoire", "collectivite", "groupement", "village", "workers_numb", "access_dry",
     "access_wet", "is_3t_mine", "is_gold_mine",
-    *(f"{c}{n}" for n in (1, 2, 3) for c in ("mineral", "selling_points_mineral", "final_destination_mineral")),
+    *(f"{c}{n}" for n in (1, 2, 3) for c in _MINERAL_COLUMNS),
     "mercury", "presence", "interference",
     *(f"{c}{n}" for n in (1, 2, 3) for c in _ARMED_GROUP_COLUMNS),
     "mechanisation", "state_service1", "state_service2", "state_service3", "state_service4", "traceability",
@@ -128,13 +129,15 @@ def check_header(columns: Iterable[str]) -> list[Problem]:
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            problems.append(Problem("error", "duplicate_column", "the column appears twice in the header", column=name))
+            reason = "the column appears twice in the header"
+            problems.append(Problem("error", "duplicate_column", reason, column=name))
         seen.add(name)
     for name in IPIS_COLUMNS:
         if name in seen:
             continue
         if name in REQUIRED_COLUMNS:
-            problems.append(Problem("error", "missing_column", "required IPIS column is missing", column=name))
+            reason = "required IPIS column is missing"
+            problems.append(Problem("error", "missing_column", reason, column=name))
         else:
             reason = "IPIS column is missing; its values are taken as blank"
             problems.append(Problem("warning", "missing_column", reason, column=name))
@@ -150,7 +153,8 @@ def map_ipis_row(row: Mapping[str | None, str | None], row_number: int) -> IpisR
     """Map one IPIS row (a ``csv.DictReader`` dict) to a site dict, a visit dict and its problems."""
     cells = _Cells(row, row_number)
     if row.get(None):  # csv.DictReader puts cells beyond the header under the key None
-        cells.error("extra_cells", "the row has more cells than the header: its quoting is probably broken", None)
+        reason = "the row has more cells than the header: its quoting is probably broken"
+        cells.error("extra_cells", reason, None)
 
     code = cells.required_text("pcode")
     latitude, longitude = _coordinates(cells)
@@ -190,7 +194,8 @@ def map_ipis_row(row: Mapping[str | None, str | None], row_number: int) -> IpisR
     women_present = cells.flag("women")
     women_work = cells.text("womenwork")
     if women_present is False and _describes_work(women_work):
-        cells.warn("women_work_without_presence", "women = 0 but the work women do is described", "womenwork", women_work)
+        reason = "women = 0 but the work women do is described"
+        cells.warn("women_work_without_presence", reason, "womenwork", women_work)
 
     children_present = cells.flag("childunder15")
     children_work = cells.text("childunder15work")
@@ -396,7 +401,8 @@ def _minerals(cells: _Cells) -> tuple[list[str], list[str]]:
         for term in MINERALS.normalize_many(raw):
             if not term.matched:
                 unknown.append(term.raw)
-                cells.warn("mineral_unknown", "not in the minerals vocabulary; stored as 'other'", column, term.raw)
+                reason = "not in the minerals vocabulary; stored as 'other'"
+                cells.warn("mineral_unknown", reason, column, term.raw)
             if term.key not in keys:
                 keys.append(term.key)
     return keys, unknown
@@ -405,10 +411,10 @@ def _minerals(cells: _Cells) -> tuple[list[str], list[str]]:
 def _check_mine_flags(cells: _Cells, minerals: list[str], is_3t: bool | None, is_gold: bool | None) -> None:
     has_gold = "gold" in minerals
     has_3t = bool(_THREE_T.intersection(minerals))
-    if (is_gold is True and minerals and not has_gold) or (is_gold is False and has_gold):
-        cells.warn("mine_flag_conflict", "is_gold_mine disagrees with mineral1..3", "is_gold_mine", cells.row.get("is_gold_mine"))
-    if (is_3t is True and minerals and not has_3t) or (is_3t is False and has_3t):
-        cells.warn("mine_flag_conflict", "is_3t_mine disagrees with mineral1..3", "is_3t_mine", cells.row.get("is_3t_mine"))
+    for column, flag, has in (("is_gold_mine", is_gold, has_gold), ("is_3t_mine", is_3t, has_3t)):
+        if (flag is True and minerals and not has) or (flag is False and has):
+            reason = f"{column} disagrees with mineral1..3"
+            cells.warn("mine_flag_conflict", reason, column, cells.row.get(column))
 
 
 def _armed_actors(cells: _Cells) -> list[dict[str, Any]]:
@@ -433,9 +439,11 @@ def _check_armed(cells: _Cells, presence: bool | None, interference: bool | None
         reason = f"presence is {state} but {len(actors)} armed group(s) are described"
         cells.warn("armed_actor_without_presence", reason, "presence", cells.row.get("presence"))
     if presence is True and not actors:
-        cells.warn("armed_presence_without_actor", "presence = 1 but no armed group is described", "presence", "1")
+        reason = "presence = 1 but no armed group is described"
+        cells.warn("armed_presence_without_actor", reason, "presence", "1")
     if interference is True and presence is False:
-        cells.warn("armed_interference_without_presence", "interference = 1 but presence = 0", "interference", "1")
+        reason = "interference = 1 but presence = 0"
+        cells.warn("armed_interference_without_presence", reason, "interference", "1")
     if interference is False and any(a[f] is True for a in actors for f in ARMED_GROUP_FLAGS):
         reason = "interference = 0 but an armed group is recorded taxing, digging, pillaging or similar"
         cells.warn("armed_interference_conflict", reason, "interference", "0")

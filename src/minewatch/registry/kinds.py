@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 
+import shapely
 import sqlalchemy as sa
 
 from minewatch.cooperatives.orm import Cooperative
 from minewatch.kit.countries import bbox_of
 from minewatch.kit.findings import ParseProblem, Problem
 from minewatch.kit.parsing import check_lat_lon
+from minewatch.kit.vocab import VOCABULARIES
 from minewatch.registry.importing import Field, RecordKind, StoreContext, upsert
 from minewatch.registry.profile import Profile
 from minewatch.sites import geometry
-from minewatch.sites.orm import Site, SiteMineral
+from minewatch.sites.orm import Concession, Site, SiteMineral, SiteVisit
 
 SITE_COLUMNS = (
     "code", "name", "country", "admin1", "admin2", "admin3", "admin4", "locality", "latitude", "longitude",
@@ -131,4 +133,214 @@ def _cooperative_ids(ctx: StoreContext, refs: set[str]) -> dict[str, int]:
     rows = ctx.session.execute(
         sa.select(Cooperative.external_id, Cooperative.id).where(
             Cooperative.org_id == ctx.actor.org_id, Cooperative.external_id.in_(list(refs))))
-    return dict(rows.tuples())
+    return {ext: id_ for ext, id_ in rows}
+
+
+class CooperativesKind(RecordKind):
+    name = "cooperatives"
+    entity_type = "cooperative"
+    fields = (
+        Field("external_id", required=True, max_len=120, aliases=("id", "code", "cooperative_id", "cooperative")),
+        Field("name", required=True, max_len=200, aliases=("cooperative_name", "nom")),
+        Field("registration_number", max_len=120, aliases=("registration", "rccm", "numero")),
+        Field("registration_status", max_len=40),
+        Field("country", "country", aliases=("pays", "pais")),
+        Field("contact", max_len=300),
+    )
+
+    def key(self, record: dict) -> tuple:
+        return (record["external_id"],)
+
+    def store(self, ctx: StoreContext, rows: list[tuple[int, dict]]) -> dict[int, list[Problem]]:
+        cols = ("external_id", "name", "registration_number", "registration_status", "country", "contact")
+        upsert(ctx, Cooperative, ("external_id",), [{c: r.get(c) for c in cols} for _, r in rows])
+        return {}
+
+
+VISIT_COLUMNS = (
+    "source", "source_visit_id", "visit_date", "project", "team", "reached", "not_reached_reason", "workers_count",
+    "women_present", "women_work", "children_under15_present", "children_under15_working", "children_under15_work",
+    "children_15_17_present", "children_15_17_working", "mercury_used", "cyanide_used", "armed_presence",
+    "armed_interference", "interference_taxation", "interference_forced_labour", "interference_pillage",
+    "interference_pit_ownership", "interference_buying", "armed_actors", "state_services", "selling_points",
+    "final_destinations", "minerals", "mechanisation", "traceability", "qualification", "access_dry", "access_wet",
+    "is_3t_mine", "is_gold_mine", "raw",
+)
+
+
+class VisitsKind(RecordKind):
+    """Field visits to known sites. Observations not recorded stay unknown (empty), never 0 or 'no'."""
+
+    name = "visits"
+    entity_type = "site_visit"
+    fields = (
+        Field("source_visit_id", max_len=120, aliases=("visit_id", "vid", "id", "instanceid", "_uuid")),
+        Field("site_code", required=True, max_len=64, aliases=("site", "code", "pcode", "site_id")),
+        Field("visit_date", "date", required=True, aliases=("date", "visited_on", "today")),
+        Field("source", max_len=120),
+        Field("project", max_len=200),
+        Field("team", max_len=200, aliases=("enumerator", "field_team")),
+        Field("reached", "bool", aliases=("visit_onsite", "on_site")),
+        Field("not_reached_reason", max_len=300),
+        Field("workers_count", "int", min=0, max=1_000_000, aliases=("workers", "workers_numb", "miners")),
+        Field("women_present", "bool", aliases=("women",)),
+        Field("women_work", max_len=300),
+        Field("children_under15_present", "bool", aliases=("childunder15", "children_under_15")),
+        Field("children_under15_working", "bool"),
+        Field("children_under15_work", max_len=300, aliases=("childunder15work",)),
+        Field("children_15_17_present", "bool"),
+        Field("children_15_17_working", "bool"),
+        Field("mercury_used", "bool", aliases=("mercury",)),
+        Field("cyanide_used", "bool", aliases=("cyanide",)),
+        Field("armed_presence", "bool", aliases=("presence", "armed_actors_present")),
+        Field("armed_interference", "bool", aliases=("interference",)),
+        Field("interference_taxation", "bool"),
+        Field("interference_forced_labour", "bool"),
+        Field("interference_pillage", "bool"),
+        Field("interference_pit_ownership", "bool"),
+        Field("interference_buying", "bool"),
+        Field("state_services", "list"),
+        Field("selling_points", "list"),
+        Field("minerals", "vocab_list", vocab="minerals", aliases=("mineral",)),
+        Field("mechanisation", max_len=40),
+        Field("traceability", max_len=200),
+        Field("qualification", "vocab", vocab="qualification"),
+    )
+
+    def finish(self, record: dict, row: dict, row_number: int, profile: Profile) -> list[Problem]:
+        problems = []
+        record["source"] = record.get("source") or profile.options.get("source") or "import"
+        if not record.get("source_visit_id"):
+            # No id in the file: the visit is known by its site, date and team.
+            record["source_visit_id"] = f"{record['site_code']}/{record['visit_date'].isoformat()}/{record.get('team') or ''}"
+        if record.get("children_under15_working") and record.get("children_under15_present") is False:
+            problems.append(Problem("warning", "inconsistent_children",
+                                    "children under 15 recorded as working but not present", row_number,
+                                    "children_under15_present"))
+        if record.get("reached") is False and record.get("workers_count"):
+            problems.append(Problem("warning", "not_reached_with_observations",
+                                    "the site was not reached but workers were counted", row_number, "workers_count"))
+        return problems
+
+    def key(self, record: dict) -> tuple:
+        return (record["source"], record["source_visit_id"])
+
+    def store(self, ctx: StoreContext, rows: list[tuple[int, dict]]) -> dict[int, list[Problem]]:
+        site_ids = site_ids_by_code(ctx, {r["site_code"] for _, r in rows})
+        failed: dict[int, list[Problem]] = {}
+        records = []
+        for row_number, r in rows:
+            site_id = site_ids.get(r["site_code"])
+            if site_id is None:
+                failed[row_number] = [Problem("error", "unknown_site",
+                                              f"no site {r['site_code']!r} in this organisation (import sites first)",
+                                              row_number, "site_code", r["site_code"])]
+                continue
+            records.append(visit_row(r, site_id))
+        if records:
+            upsert(ctx, SiteVisit, ("source", "source_visit_id"), records)
+        return failed
+
+
+def visit_row(record: dict, site_id: int) -> dict:
+    row = {c: record.get(c) for c in VISIT_COLUMNS}
+    for c in ("armed_actors", "state_services", "selling_points", "final_destinations", "minerals"):
+        if row[c] == []:
+            row[c] = None
+    row["site_id"] = site_id
+    return row
+
+
+def site_ids_by_code(ctx: StoreContext, codes: set[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    codes_list = sorted(codes)
+    for i in range(0, len(codes_list), 500):
+        rows = ctx.session.execute(sa.select(Site.code, Site.id).where(
+            Site.org_id == ctx.actor.org_id, Site.code.in_(codes_list[i:i + 500])))
+        out.update({code: id_ for code, id_ in rows})
+    return out
+
+
+ARTISANAL_ZONE_TYPES = VOCABULARIES["title_types"].keys_where("is_artisanal_zone")
+CONCESSION_COLUMNS = ("source", "external_id", "title_number", "holder", "title_type", "title_type_raw",
+                      "is_artisanal_zone", "status", "date_granted", "date_expires", "title_date", "properties")
+
+
+class ConcessionsKind(RecordKind):
+    """Mining titles and zones (polygons), e.g. a national mining cadastre's GeoJSON.
+
+    A title split over several features with the same details is stored once, its parcels merged
+    into one multipolygon. Sites' relation to titles is derived again after the import.
+    """
+
+    name = "concessions"
+    entity_type = "concession"
+    chunk_size = 1_000_000  # parcels of one title may be anywhere in the file
+    merge_fields = ("_geom", "geometry")
+    fields = (
+        Field("external_id", required=True, max_len=120, aliases=("name", "title_number", "code", "numero")),
+        Field("holder", aliases=("parties", "holder_name", "titulaire")),
+        Field("title_type", "vocab", vocab="title_types", aliases=("type",)),
+        Field("status", max_len=120, aliases=("statut", "estado")),
+        Field("date_granted", "date", aliases=("date_octroi", "granted")),
+        Field("date_expires", "date", aliases=("date_expiration", "expires")),
+        Field("title_date", "date", aliases=("date_de1", "date")),
+        Field("geometry", "text", aliases=("wkt", "geom")),
+        Field("source", max_len=120),
+    )
+
+    def finish(self, record: dict, row: dict, row_number: int, profile: Profile) -> list[Problem]:
+        record["source"] = record.get("source") or profile.options.get("source") or "cadastre"
+        record["title_number"] = record["external_id"]
+        try:
+            if row.get("__geometry__"):
+                geom = geometry.from_geojson(row["__geometry__"])
+            elif record.get("geometry"):
+                geom = geometry.from_text(record["geometry"])
+            else:
+                return [Problem("error", "geometry_missing", "a concession needs a polygon", row_number, "geometry")]
+            geometry.check_wgs84(geom)
+        except ParseProblem as pp:
+            return [Problem("error", pp.code, pp.reason, row_number, "geometry")]
+        if geom.geom_type not in ("Polygon", "MultiPolygon"):
+            return [Problem("error", "not_a_polygon", f"a concession must be a polygon, not a {geom.geom_type}",
+                            row_number, "geometry")]
+        problems = []
+        if not geom.is_valid:
+            problems.append(Problem("warning", "invalid_polygon",
+                                    f"the polygon is invalid ({shapely.is_valid_reason(geom)}): repaired with make_valid",
+                                    row_number, "geometry"))
+            geom = shapely.make_valid(geom)
+        record["_geom"] = geom
+        record["is_artisanal_zone"] = record.get("title_type") in ARTISANAL_ZONE_TYPES
+        record["properties"] = {k: v for k, v in row.items() if not k.startswith("__") and v is not None}
+        return problems
+
+    def key(self, record: dict) -> tuple:
+        return (record["source"], record["external_id"])
+
+    def store(self, ctx: StoreContext, rows: list[tuple[int, dict]]) -> dict[int, list[Problem]]:
+        merged: dict[tuple, dict] = {}
+        for _, r in rows:
+            k = self.key(r)
+            if k in merged:
+                merged[k]["_geom"] = shapely.union(merged[k]["_geom"], r["_geom"])
+            else:
+                merged[k] = dict(r)
+        records = []
+        for r in merged.values():
+            row = {c: r.get(c) for c in CONCESSION_COLUMNS}
+            row.update(geometry.columns(r["_geom"]))
+            records.append(row)
+        upsert(ctx, Concession, ("source", "external_id"), records)
+        return {}
+
+    def after(self, ctx: StoreContext) -> None:
+        refresh_relations(ctx)
+
+
+def refresh_relations(ctx: StoreContext) -> None:
+    """Derive sites' relation to titles again (inside an artisanal zone, inside a title, outside)."""
+    from minewatch.sites.service import refresh_title_relations_in
+
+    ctx.report.extra["title_relations"] = refresh_title_relations_in(ctx.session, ctx.actor, ctx.audit)
