@@ -100,7 +100,12 @@ class ImportReport:
         ]
         if self.quarantine_path:
             parts.append(f"{self.quarantined:,} quarantined to {self.quarantine_path}")
-        return "; ".join(parts)
+        lines = ["; ".join(parts)]
+        tables = self.extra.get("tables", {})
+        if len(tables) > 1:
+            for name, t in tables.items():
+                lines.append(f"  {name}: {t['inserted']:,} new, {t['updated']:,} changed, {t['unchanged']:,} unchanged")
+        return "\n".join(lines)
 
     def as_dict(self) -> dict:
         return {
@@ -125,9 +130,17 @@ class StoreContext:
     profile: Profile
     vault: Any = None
     cache: dict = field(default_factory=dict)
+    primary_table: str | None = None
 
-    def count(self, outcome: str, n: int = 1) -> None:
-        setattr(self.report, outcome, getattr(self.report, outcome) + n)
+    def count(self, outcome: str, n: int = 1, *, table: str) -> None:
+        """Tally inserted/updated/unchanged per table; the report's totals are the kind's main table."""
+        tables = self.report.extra.setdefault("tables", {})
+        tally = tables.setdefault(table, {"inserted": 0, "updated": 0, "unchanged": 0})
+        tally[outcome] += n
+        if self.primary_table is None:
+            self.primary_table = table
+        if table == self.primary_table:
+            setattr(self.report, outcome, getattr(self.report, outcome) + n)
 
 
 class RecordKind:
@@ -142,8 +155,14 @@ class RecordKind:
     # Parts of one record spread over several rows (a title's parcels): rows with the same key and
     # otherwise equal content go on to ``store`` together, which merges them.
     merge_fields: tuple[str, ...] = ()
+    # The table whose changes the report's inserted/updated/unchanged count (default: the first stored).
+    primary_table: str | None = None
 
     def finish(self, record: dict, row: dict, row_number: int, profile: Profile) -> list[Problem]:
+        return []
+
+    def check_columns(self, header: list[str]) -> list[Problem]:
+        """File-level problems with the header, beyond the fields' own (a fixed format's columns)."""
         return []
 
     def key(self, record: dict) -> tuple:
@@ -281,6 +300,7 @@ def run_import(uow: UnitOfWork, *, actor, kind: RecordKind, path: Path, profile:
                        delimiter=profile.options.get("delimiter"))
     report.encoding = getattr(reader, "encoding", None)
     columns, file_problems, report.ignored_columns = resolve_columns(kind, list(reader.columns), profile)
+    file_problems += kind.check_columns(list(reader.columns))
     if file_problems:
         for p in file_problems:
             report.add(p)
@@ -289,7 +309,8 @@ def run_import(uow: UnitOfWork, *, actor, kind: RecordKind, path: Path, profile:
 
     s = uow.session
     audit = AuditLog(s, actor, context=f"import {kind.name} {path.name}"[:200])
-    ctx = StoreContext(session=s, actor=actor, audit=audit, report=report, profile=profile, vault=vault)
+    ctx = StoreContext(session=s, actor=actor, audit=audit, report=report, profile=profile, vault=vault,
+                       primary_table=kind.primary_table)
     quarantine = _Quarantine(quarantine_path, list(reader.columns)) if quarantine_path else None
     seen_keys: dict[tuple, tuple[int, str]] = {}
     try:
@@ -468,7 +489,7 @@ def upsert(ctx: StoreContext, model, key_cols: tuple[str, ...], records: list[di
             ids[key] = hit[0]
         else:
             ids[key] = hit[0]
-            ctx.count("unchanged")
+            ctx.count("unchanged", table=model.__tablename__)
     entity = model.__tablename__
     if new:
         now = utcnow()
@@ -478,13 +499,13 @@ def upsert(ctx: StoreContext, model, key_cols: tuple[str, ...], records: list[di
         for row, r in zip(result, new):
             ids[tuple(row[1:])] = row[0]
             ctx.audit.record("created", entity, row[0], before=None, after=r["content_digest"])
-        ctx.count("inserted", len(new))
+        ctx.count("inserted", len(new), table=entity)
     if changed:
         now = utcnow()
         s.execute(sa.update(model), [{**r, "id": hit[0], "updated_at": now} for hit, r in changed])
         for hit, r in changed:
             ctx.audit.record("updated", entity, hit[0], before=hit[1], after=r["content_digest"])
-        ctx.count("updated", len(changed))
+        ctx.count("updated", len(changed), table=entity)
     touched = {tuple(r[c] for c in key_cols) for r in new} | {tuple(r[c] for c in key_cols) for _, r in changed}
     return ids, touched
 

@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from minewatch.kit.findings import ParseProblem, Problem
 from minewatch.kit.parsing import (
+    BBox,
     check_lat_lon,
     parse_bool,
     parse_coordinate,
@@ -55,8 +56,9 @@ __all__ = ["IPIS_COLUMNS", "REQUIRED_COLUMNS", "SOURCE", "IpisRecord", "check_he
 
 SOURCE = "IPIS"
 COUNTRY = "CD"
-# DR Congo's extent (min_lon, min_lat, max_lon, max_lat); check_lat_lon adds its own margin.
-DRC_BBOX = (12.2, -13.46, 31.31, 5.39)
+# DR Congo's extent (min_lon, min_lat, max_lon, max_lat), as in minewatch/kit/country_bboxes.csv
+# (Natural Earth); kept here so this module reads no files. check_lat_lon adds its own margin.
+DRC_BBOX: BBox = (12.210, -13.459, 31.281, 5.376)
 # geom and longitude/latitude are the same point written twice; more than this apart is a doubt.
 GEOM_TOLERANCE_DEG = 1e-6
 
@@ -149,15 +151,24 @@ def check_header(columns: Iterable[str]) -> list[Problem]:
     return problems
 
 
-def map_ipis_row(row: Mapping[str | None, str | None], row_number: int) -> IpisRecord:
-    """Map one IPIS row (a ``csv.DictReader`` dict) to a site dict, a visit dict and its problems."""
+def map_ipis_row(
+    row: Mapping[str | None, str | None],
+    row_number: int,
+    *,
+    bbox_of: Callable[[str], BBox | None] | None = None,
+) -> IpisRecord:
+    """Map one IPIS row (a ``csv.DictReader`` dict) to a site dict, a visit dict and its problems.
+
+    ``bbox_of`` (e.g. ``minewatch.kit.countries.bbox_of``) gives the box the coordinates are
+    checked against; by default :data:`DRC_BBOX`.
+    """
     cells = _Cells(row, row_number)
     if row.get(None):  # csv.DictReader puts cells beyond the header under the key None
         reason = "the row has more cells than the header: its quoting is probably broken"
         cells.error("extra_cells", reason, None)
 
     code = cells.required_text("pcode")
-    latitude, longitude = _coordinates(cells)
+    latitude, longitude = _coordinates(cells, bbox_of or _drc_bbox)
     origin_raw = cells.text("location_origin")
     minerals, minerals_raw = _minerals(cells)
     site = {
@@ -311,7 +322,9 @@ class _Cells:
         return [p for p in self.problems if p.column == column]
 
 
-def _coordinates(cells: _Cells) -> tuple[float | None, float | None]:
+def _coordinates(
+    cells: _Cells, bbox_of: Callable[[str], BBox | None]
+) -> tuple[float | None, float | None]:
     latitude = cells.coordinate("latitude", "lat")
     longitude = cells.coordinate("longitude", "lon")
     point = _geom_point(cells)
@@ -336,13 +349,13 @@ def _coordinates(cells: _Cells) -> tuple[float | None, float | None]:
                 longitude = point[0]
     if latitude is None or longitude is None:
         return latitude, longitude
-    latitude, longitude, warning = check_lat_lon(latitude, longitude, country=COUNTRY, bbox_of=_bbox_of)
+    latitude, longitude, warning = check_lat_lon(latitude, longitude, country=COUNTRY, bbox_of=bbox_of)
     if warning is not None:
         cells.problems.append(replace(warning, row=cells.row_number, column="latitude"))
     return latitude, longitude
 
 
-def _bbox_of(country: str) -> tuple[float, float, float, float] | None:
+def _drc_bbox(country: str) -> BBox | None:
     return DRC_BBOX if country == COUNTRY else None
 
 
