@@ -493,12 +493,12 @@ def upsert(ctx: StoreContext, model, key_cols: tuple[str, ...], records: list[di
     entity = model.__tablename__
     if new:
         now = utcnow()
-        rows = [{**r, "org_id": org_id, "created_at": now, "updated_at": now} for r in new]
-        key_attrs = [getattr(model, c) for c in key_cols]
-        result = s.execute(sa.insert(model).returning(model.id, *key_attrs, sort_by_parameter_order=True), rows)
-        for row, r in zip(result, new):
-            ids[tuple(row[1:])] = row[0]
-            ctx.audit.record("created", entity, row[0], before=None, after=r["content_digest"])
+        s.execute(sa.insert(model), [{**r, "org_id": org_id, "created_at": now, "updated_at": now} for r in new])
+        new_keys = [tuple(r[c] for c in key_cols) for r in new]
+        stored = _existing(s, model, org_id, key_cols, new_keys)
+        for key, r in zip(new_keys, new):
+            ids[key] = stored[key][0]
+            ctx.audit.record("created", entity, ids[key], before=None, after=r["content_digest"])
         ctx.count("inserted", len(new), table=entity)
     if changed:
         now = utcnow()
