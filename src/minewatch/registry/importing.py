@@ -301,9 +301,9 @@ def run_import(uow: UnitOfWork, *, actor, kind: RecordKind, path: Path, profile:
     report.encoding = getattr(reader, "encoding", None)
     columns, file_problems, report.ignored_columns = resolve_columns(kind, list(reader.columns), profile)
     file_problems += kind.check_columns(list(reader.columns))
-    if file_problems:
-        for p in file_problems:
-            report.add(p)
+    for p in file_problems:
+        report.add(p)
+    if any(p.is_error for p in file_problems):
         raise ImportRejected(f"{path.name}: the file's columns do not fit '{kind.name}'; nothing was imported",
                              report=report)
 

@@ -1,0 +1,65 @@
+"""``minewatch demo``: load the demo data and say what it shows and where to look."""
+
+from __future__ import annotations
+
+import click
+
+from minewatch.cli.common import CliState, pass_state
+
+LABELS = {
+    "children_under15_present": "children under 15 seen",
+    "mercury_used": "mercury used",
+    "armed_interference": "armed interference",
+    "women_present": "women present",
+}
+RELATIONS = {
+    "inside_artisanal_zone": "inside an artisanal zone (ZEA)",
+    "inside_title": "inside another holder's mining title",
+    "outside": "outside any title",
+    "not_computed": "relation to titles not computed (no titles loaded)",
+}
+
+
+def register(cli: click.Group) -> None:
+    @cli.command()
+    @click.option("--no-serve", is_flag=True, help="Load and assess only (for scripts).")
+    @pass_state
+    def demo(state: CliState, no_serve: bool) -> None:
+        """Load a demo: the real IPIS site visits and DRC mining titles when ../shared/data is
+        present, otherwise a small generated data set. Safe to run again (imports are idempotent).
+
+        \b
+        Example:
+          MINEWATCH_HOME=./minewatch-data minewatch demo --no-serve
+        """
+        from minewatch.demo.service import run_demo
+
+        app = state.app
+        click.echo(f"minewatch demo in {app.settings.home}")
+        res = run_demo(app, on_step=click.echo)
+        click.echo(f"\nData: {res.data_origin}")
+        if res.created:
+            click.echo(f"Created organisation '{res.created.org_slug}', admin {res.created.admin_email}, "
+                       f"one-time password: {res.created.one_time_password}")
+        c = res.counts
+        click.echo(f"\nThe registry now holds {c['sites']:,} sites, {c['visits']:,} visits, "
+                   f"{c['concessions']:,} mining titles, {c['audit_events']:,} audit events.")
+        sites = max(c["sites"], 1)
+        click.echo("\nAt each site's latest visit:")
+        for key, label in LABELS.items():
+            t = res.indicators[key]
+            click.echo(f"  {label:<26} yes {t['yes']:>6,} ({t['yes'] / sites:5.1%})   no {t['no']:>6,}   "
+                       f"unknown {t['unknown']:>6,}")
+        click.echo("\nSites and mining titles:")
+        for key, n in sorted(res.title_relations.items(), key=lambda kv: -kv[1]):
+            click.echo(f"  {RELATIONS.get(key, key):<52} {n:>6,} ({n / sites:5.1%})")
+        home = app.settings.home
+        click.echo(f"""
+Where to look (with MINEWATCH_HOME={home}):
+  .venv/bin/minewatch sites list --country CD --mineral gold --limit 10
+  .venv/bin/minewatch sites list --near -2.49,28.86 --km 50
+  .venv/bin/minewatch sites list --title-relation inside_artisanal_zone --summary
+  .venv/bin/minewatch export sites --format gpkg --out sites.gpkg    (opens in QGIS)
+  .venv/bin/minewatch audit verify""")
+        if not no_serve:
+            click.echo("\nThe web app is not part of this release yet; nothing to serve.")

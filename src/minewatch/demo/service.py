@@ -1,0 +1,80 @@
+"""``minewatch demo``: set up an organisation and load real public data (or a generated set)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from minewatch.accounts import repository as accounts_repo
+from minewatch.accounts.service import InitResult, init_organisation, resolve_actor
+from minewatch.registry.profile import Profile
+from minewatch.registry.service import import_file
+from minewatch.registry.stats import latest_visit_indicators, record_counts, title_relation_counts
+
+IPIS_FILE = ("ipis-drc-asm-sites", "cod_mines_curated_all_opendata_p_ipis.csv")
+TITLES_FILE = ("drc-mining-titles-cami", "titres_V2.geojson")
+
+
+@dataclass
+class DemoResult:
+    data_origin: str
+    created: InitResult | None
+    org_slug: str
+    reports: list = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+    indicators: dict = field(default_factory=dict)
+    title_relations: dict = field(default_factory=dict)
+
+
+def find_shared_data() -> Path | None:
+    """``MINEWATCH_SHARED_DATA`` when set (only it), else ``../shared/data`` beside the working folder
+    or the source checkout."""
+    if os.environ.get("MINEWATCH_SHARED_DATA"):
+        candidates = [Path(os.environ["MINEWATCH_SHARED_DATA"])]
+    else:
+        candidates = [Path.cwd().parent / "shared" / "data",
+                      Path(__file__).resolve().parents[3].parent / "shared" / "data"]
+    for c in candidates:
+        if (c.joinpath(*IPIS_FILE)).exists():
+            return c
+    return None
+
+
+def run_demo(app, *, on_step=print, shared_data: Path | None = None) -> DemoResult:
+    app.migrate()
+    app.vault
+    created = None
+    with app.uow() as uow:
+        has_org = accounts_repo.organisation_by_slug(uow.session, "demo") is not None
+    if not has_org:
+        with app.uow() as uow:
+            created = init_organisation(uow, name="Demo organisation", slug="demo",
+                                        admin_email="admin@demo.minewatch.invalid", country="CD", allow_more=True)
+    with app.uow() as uow:
+        actor = resolve_actor(uow, org_slug="demo", email=None)
+
+    data = shared_data or find_shared_data()
+    if data is not None:
+        origin = f"real public data from {data}"
+        files = [("ipis", data.joinpath(*IPIS_FILE), None)]
+        if data.joinpath(*TITLES_FILE).exists():
+            files.append(("concessions", data.joinpath(*TITLES_FILE), Profile(options={"source": "CAMI"})))
+    else:
+        from minewatch.demo.synthetic import generate_ipis_csv
+
+        origin = "a generated data set (../shared/data not found)"
+        files = [("ipis", generate_ipis_csv(app.settings.home / "demo" / "demo_ipis.csv"), None)]
+
+    result = DemoResult(data_origin=origin, created=created, org_slug=actor.org_slug)
+    for kind, path, profile in files:
+        on_step(f"importing {kind} from {path.name} ...")
+        with app.uow() as uow:
+            report = import_file(uow, actor=actor, kind_name=kind, path=path, profile=profile, vault=app.vault)
+        result.reports.append(report)
+        on_step("  " + report.summary().replace("\n", "\n  "))
+    with app.uow() as uow:
+        result.counts = record_counts(uow, actor=actor)
+        result.indicators = latest_visit_indicators(uow, actor=actor)
+        result.title_relations = title_relation_counts(uow, actor=actor)
+    return result
