@@ -397,8 +397,8 @@ def _duplicate_check(kind: RecordKind, record: dict, row_number: int, seen: dict
     label = "/".join(str(k) for k in key)
     if first_digest == d and kind.merge_fields:
         return [Problem("warning", "parts_merged",
-                        f"{label} is also in row {first_row} with the same details: its {', '.join(kind.merge_fields)} "
-                        f"are merged", row_number)]
+                        f"{label} is also in row {first_row} with the same details: the two are merged into one "
+                        f"record (their geometries united)", row_number)]
     if first_digest == d:
         return [Problem("warning", "duplicate_row", f"repeats row {first_row} ({label}) exactly", row_number)]
     return [Problem("error", "duplicate_key", f"{label} is already in row {first_row} with other values", row_number)]
