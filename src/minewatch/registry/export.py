@@ -39,7 +39,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from minewatch.adapters.db import UnitOfWork, is_postgres
+from minewatch.adapters.db import UnitOfWork
 from minewatch.audit.model import digest
 from minewatch.audit.service import AuditLog
 from minewatch.errors import Conflict, InvalidInput, PermissionDenied
@@ -94,11 +94,13 @@ def export(uow: UnitOfWork, *, actor, kind: str, fmt: str, out_path: Path, count
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown export format {fmt!r}: choose one of {', '.join(FORMATS)}")
     country = country.strip().upper() if country else None
+    if country is not None and not (len(country) == 2 and country.isascii() and country.isalpha()):
+        raise InvalidInput(f"--country takes an ISO 3166-1 alpha-2 code such as CD, not {country!r}")
     out_path = Path(out_path)
     with atomic_output(out_path, force=force) as tmp_path:
-        if is_postgres(uow.bind):
-            # One snapshot for the rows and the per-batch look-ups (minerals, latest visit).
-            uow.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        # READ COMMITTED on purpose: a REPEATABLE READ snapshot would make the audit append at the
+        # end fail whenever an import wrote to the organisation's chain during a long export. The
+        # rows come from one statement (one snapshot); the per-batch look-ups may see newer visits.
         dataset = (_sites if kind == "sites" else _visits)(uow.session, actor, country)
         if progress:
             progress(0, total=dataset.total)
@@ -200,7 +202,7 @@ def _sites(session, actor, country: str | None) -> _Dataset:
             ids = [r.id for r in part]
             minerals = _minerals_of(session, ids)
             last = _last_visits_of(session, actor, ids)
-            rows, geoms = [], []
+            rows = []
             for r in part:
                 row = {f.name: getattr(r, f.name) for f in SITE_FIELDS if f.name != "minerals"}
                 row["minerals"] = ";".join(minerals[r.id]) if r.id in minerals else None
@@ -210,8 +212,8 @@ def _sites(session, actor, country: str | None) -> _Dataset:
                     row[key] = visit[name] if visit else None
                 row["visit_count"] = visit["visit_count"] if visit else 0
                 rows.append({f.name: row[f.name] for f in fields})
-                geoms.append(r.geom_wkb or _point_wkb(r.longitude, r.latitude))
-            yield rows, geoms
+            points = _points_wkb([r.longitude for r in part], [r.latitude for r in part])
+            yield rows, [r.geom_wkb or p for r, p in zip(part, points, strict=True)]
 
     return _Dataset("sites", fields, total, _layer_type(declared), batches())
 
@@ -261,14 +263,13 @@ def _visits(session, actor, country: str | None) -> _Dataset:
     def batches():
         result = session.execute(stmt, execution_options={"yield_per": BATCH}).mappings()
         for part in result.partitions():
-            rows, geoms = [], []
+            rows = []
             for r in part:
                 row = {f.name: r[f.name] for f in fields}
                 for name in json_cols:
                     row[name] = _joined(row[name])
                 rows.append(row)
-                geoms.append(_point_wkb(r["longitude"], r["latitude"]))
-            yield rows, geoms
+            yield rows, _points_wkb([r["longitude"] for r in rows], [r["latitude"] for r in rows])
 
     return _Dataset("visits", fields, total, "Point", batches())
 
@@ -282,10 +283,10 @@ def _joined(value) -> str | None:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _point_wkb(lon: float, lat: float) -> bytes:
+def _points_wkb(lons: list[float], lats: list[float]) -> list[bytes]:
     import shapely
 
-    return shapely.to_wkb(shapely.Point(lon, lat))
+    return list(shapely.to_wkb(shapely.points(lons, lats))) if lons else []
 
 
 _TYPE_NAMES = {t.upper(): t for t in ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
@@ -323,7 +324,8 @@ def _write_csv(path: Path, ds: _Dataset, progress: Progress | None) -> int:
         out.writerow([f.name for f in ds.fields] + ["wkt"])
         for rows, geoms in ds.batches:
             wkts = shapely.to_wkt(shapely.from_wkb(geoms), rounding_precision=-1) if geoms else []
-            out.writerows([_csv_cell(row[f.name]) for f in ds.fields] + [wkt] for row, wkt in zip(rows, wkts))
+            out.writerows([_csv_cell(row[f.name]) for f in ds.fields] + [wkt]
+                          for row, wkt in zip(rows, wkts, strict=True))
             n += len(rows)
             if progress:
                 progress(len(rows))
@@ -350,10 +352,10 @@ def _write_geojson(path: Path, ds: _Dataset, progress: Progress | None) -> int:
 
     n = 0
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write('{"type":"FeatureCollection","name":%s,"features":[' % json.dumps(ds.name))
+        fh.write(f'{{"type":"FeatureCollection","name":{json.dumps(ds.name)},"features":[')
         for rows, geoms in ds.batches:
             chunk = []
-            for row, geom in zip(rows, shapely.from_wkb(geoms)):
+            for row, geom in zip(rows, shapely.from_wkb(geoms), strict=True):
                 feature = {"type": "Feature", "geometry": mapping(_rfc7946(geom)),
                            "properties": {k: _json_value(v) for k, v in row.items()}}
                 chunk.append(("\n" if n == 0 else ",\n") + json.dumps(feature, ensure_ascii=False, allow_nan=False))
