@@ -131,6 +131,11 @@ class StoreContext:
     vault: Any = None
     cache: dict = field(default_factory=dict)
     primary_table: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def column(self, field_name: str) -> str:
+        """The header in the user's file that holds ``field_name`` (for problems found while storing)."""
+        return self.columns.get(field_name, field_name)
 
     def count(self, outcome: str, n: int = 1, *, table: str) -> None:
         """Tally inserted/updated/unchanged per table; the report's totals are the kind's main table."""
@@ -310,9 +315,9 @@ def run_import(uow: UnitOfWork, *, actor, kind: RecordKind, path: Path, profile:
     s = uow.session
     audit = AuditLog(s, actor, context=f"import {kind.name} {path.name}"[:200])
     ctx = StoreContext(session=s, actor=actor, audit=audit, report=report, profile=profile, vault=vault,
-                       primary_table=kind.primary_table)
+                       primary_table=kind.primary_table, columns=columns)
     quarantine = _Quarantine(quarantine_path, list(reader.columns)) if quarantine_path else None
-    seen_keys: dict[tuple, tuple[int, str]] = {}
+    seen_keys: dict[tuple, tuple[int, dict | str]] = {}  # key: first row and its record, or digest once taken
     try:
         for chunk in _chunks(reader, kind.chunk_size):
             good: list[tuple[int, dict]] = []
@@ -340,6 +345,8 @@ def run_import(uow: UnitOfWork, *, actor, kind: RecordKind, path: Path, profile:
                     good.append((row_number, record))
                     raw_by_row[row_number] = row
             if good:
+                if len(chunk) == kind.chunk_size:  # later chunks may repeat these keys; store may change records
+                    _digest_first_rows(kind, good, seen_keys)
                 failed = kind.store(ctx, good)
                 for row_number, problems in failed.items():
                     _account(report, problems)
@@ -387,13 +394,16 @@ def _duplicate_check(kind: RecordKind, record: dict, row_number: int, seen: dict
     """The same key twice in one file: identical rows are a warning, conflicting ones an error.
 
     For kinds with ``merge_fields``, rows equal but for those fields are parts to merge (a warning).
+    Records are digested only when their key comes again (most keys never do).
     """
     key = kind.key(record)
-    d = digest({k: v for k, v in record.items() if k not in kind.merge_fields})
     if key not in seen:
-        seen[key] = (row_number, d)
+        seen[key] = (row_number, record)
         return []
-    first_row, first_digest = seen[key]
+    first_row, first = seen[key]
+    first_digest = first if isinstance(first, str) else _record_digest(kind, first)
+    seen[key] = (first_row, first_digest)
+    d = _record_digest(kind, record)
     label = "/".join(str(k) for k in key)
     if first_digest == d and kind.merge_fields:
         return [Problem("warning", "parts_merged",
@@ -402,6 +412,18 @@ def _duplicate_check(kind: RecordKind, record: dict, row_number: int, seen: dict
     if first_digest == d:
         return [Problem("warning", "duplicate_row", f"repeats row {first_row} ({label}) exactly", row_number)]
     return [Problem("error", "duplicate_key", f"{label} is already in row {first_row} with other values", row_number)]
+
+
+def _record_digest(kind: RecordKind, record: dict) -> str:
+    return digest({k: v for k, v in record.items() if k not in kind.merge_fields})
+
+
+def _digest_first_rows(kind: RecordKind, rows: list[tuple[int, dict]], seen: dict) -> None:
+    """Keep the digest rather than the record of the first rows of their keys among ``rows``."""
+    for row_number, record in rows:
+        key = kind.key(record)
+        if seen[key][1] is record:
+            seen[key] = (row_number, _record_digest(kind, record))
 
 
 def _chunks(rows: Iterable, size: int):
@@ -493,7 +515,7 @@ def upsert(ctx: StoreContext, model, key_cols: tuple[str, ...], records: list[di
     entity = model.__tablename__
     if new:
         now = utcnow()
-        s.execute(sa.insert(model), [{**r, "org_id": org_id, "created_at": now, "updated_at": now} for r in new])
+        _insert(s, model, [{**r, "org_id": org_id, "created_at": now, "updated_at": now} for r in new])
         new_keys = [tuple(r[c] for c in key_cols) for r in new]
         stored = _existing(s, model, org_id, key_cols, new_keys)
         for key, r in zip(new_keys, new):
@@ -510,14 +532,51 @@ def upsert(ctx: StoreContext, model, key_cols: tuple[str, ...], records: list[di
     return ids, touched
 
 
+def _insert(s, model, rows: list[dict]) -> None:
+    """Core executemany, one statement per set of keys. Like the ORM's bulk insert, a None is left out
+    where the column has a default; the ORM leaves out every None, which splits rows with None in
+    varying places into many small statements (one per row, at worst)."""
+    table = model.__table__
+    defaulted = {c.key for c in table.columns if c.default is not None or c.server_default is not None}
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        if defaulted:
+            r = {k: v for k, v in r.items() if v is not None or k not in defaulted}
+        groups.setdefault(tuple(r), []).append(r)
+    for group in groups.values():
+        s.execute(sa.insert(table), group)
+
+
 def _existing(s, model, org_id: int, key_cols: tuple[str, ...], keys: list[tuple]) -> dict[tuple, tuple[int, str]]:
     out: dict[tuple, tuple[int, str]] = {}
     cols = [getattr(model, c) for c in key_cols]
-    uniq = list(dict.fromkeys(keys))
-    for i in range(0, len(uniq), 500):
-        part = uniq[i:i + 500]
-        cond = cols[0].in_([k[0] for k in part]) if len(cols) == 1 else sa.tuple_(*cols).in_(part)
-        stmt = sa.select(model.id, model.content_digest, *cols).where(model.org_id == org_id, cond)
-        for row in s.execute(stmt):
-            out[tuple(row[2:])] = (row[0], row[1])
+    wanted = set(keys)
+    if wanted and len(wanted) * 4 >= _count_stored(s, model, org_id):
+        # Most of the organisation's records (a first import, a re-import): one pass over them costs
+        # far less than thousands of keys in IN lists.
+        for row in s.execute(sa.select(model.id, model.content_digest, *cols).where(model.org_id == org_id)):
+            if (key := tuple(row[2:])) in wanted:
+                out[key] = (row[0], row[1])
+        return out
+    # "IN" never finds NULL: keys with None parts (a membership without a start date) are looked up
+    # per pattern of None parts, with IS NULL.
+    by_nulls: dict[tuple[bool, ...], list[tuple]] = {}
+    for k in dict.fromkeys(keys):
+        by_nulls.setdefault(tuple(v is None for v in k), []).append(k)
+    for nulls, uniq in by_nulls.items():
+        live = [j for j, n in enumerate(nulls) if not n]
+        is_null = [cols[j].is_(None) for j, n in enumerate(nulls) if n]
+        for i in range(0, len(uniq), 500):
+            part = [tuple(k[j] for j in live) for k in uniq[i:i + 500]]
+            if len(live) == 1:
+                cond = cols[live[0]].in_([k[0] for k in part])
+            else:
+                cond = sa.tuple_(*(cols[j] for j in live)).in_(part) if live else sa.true()
+            stmt = sa.select(model.id, model.content_digest, *cols).where(model.org_id == org_id, cond, *is_null)
+            for row in s.execute(stmt):
+                out[tuple(row[2:])] = (row[0], row[1])
     return out
+
+
+def _count_stored(s, model, org_id: int) -> int:
+    return s.scalar(sa.select(sa.func.count()).select_from(model).where(model.org_id == org_id))

@@ -25,6 +25,7 @@ Rules kept here, in one place:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -76,6 +77,16 @@ ARMED_GROUP_FLAGS = (
 _MINERAL_COLUMNS = ("mineral", "selling_points_mineral", "final_destination_mineral")
 _ARMED_GROUP_COLUMNS = ("armed_group", "type_armed_group", "frequency_armed_group") + tuple(
     f"{flag}_armed_group" for flag in ARMED_GROUP_FLAGS
+)
+# The columns of armed-group slot n: name, type, frequency and {flag: column}.
+_ARMED_GROUP_SLOTS = tuple(
+    (
+        f"armed_group{n}",
+        f"type_armed_group{n}",
+        f"frequency_armed_group{n}",
+        {flag: f"{flag}_armed_group{n}" for flag in ARMED_GROUP_FLAGS},
+    )
+    for n in (1, 2, 3)
 )
 
 IPIS_COLUMNS: tuple[str, ...] = (
@@ -268,6 +279,24 @@ def map_ipis_row(
     return IpisRecord(site=site, visit=visit, problems=cells.problems)
 
 
+# The parsers are pure and IPIS repeats the same cells over thousands of rows (1/0 flags, places,
+# dates, workers), so each distinct cell is parsed once. lru_cache keeps no exceptions: a value that
+# cannot be read is parsed, and reported, every time. Coordinates are nearly all distinct: not cached.
+_memo = functools.lru_cache(maxsize=16_384)
+_parse_text = _memo(parse_text)
+_parse_int = _memo(parse_int)
+_parse_date = _memo(parse_date)
+
+
+@_memo
+def _parse_flag(raw: str) -> bool | None:
+    """A 1/0 answer; "don't know" gives None."""
+    answer = NON_ANSWERS.normalize(parse_text(raw))
+    if answer is not None and answer.key == "unknown":
+        return None
+    return parse_bool(raw)
+
+
 class _Cells:
     """Reads typed values out of one row and records a Problem for each value it cannot read."""
 
@@ -284,6 +313,8 @@ class _Cells:
 
     def _parse(self, column: str, parser, **options):
         raw = self.row.get(column)
+        if raw is None:  # every parser reads a missing cell as blank
+            return None
         try:
             return parser(raw, **options)
         except ParseProblem as problem:
@@ -291,7 +322,13 @@ class _Cells:
             return None
 
     def text(self, column: str) -> str | None:
-        return self._parse(column, parse_text)
+        raw = self.row.get(column)
+        return None if raw is None else _parse_text(raw)  # parse_text fails only beyond a max_len
+
+    def blank(self, columns: Iterable[str]) -> bool:
+        """True when none of these cells holds anything."""
+        row = self.row
+        return not any(row.get(column) for column in columns)
 
     def required_text(self, column: str) -> str | None:
         value = self.text(column)
@@ -301,16 +338,13 @@ class _Cells:
 
     def flag(self, column: str) -> bool | None:
         """A 1/0 answer; "don't know" gives None without a problem."""
-        answer = NON_ANSWERS.normalize(self.text(column))
-        if answer is not None and answer.key == "unknown":
-            return None
-        return self._parse(column, parse_bool)
+        return self._parse(column, _parse_flag)
 
     def count(self, column: str) -> int | None:
-        return self._parse(column, parse_int, min=0)
+        return self._parse(column, _parse_int, min=0)
 
     def date(self, column: str) -> date | None:
-        value = self._parse(column, parse_date, dayfirst=True)
+        value = self._parse(column, _parse_date, dayfirst=True)
         if value is None and not self.problems_for(column):
             self.error("required", "this value is required and is blank", column)
         return value
@@ -432,15 +466,17 @@ def _check_mine_flags(cells: _Cells, minerals: list[str], is_3t: bool | None, is
 
 def _armed_actors(cells: _Cells) -> list[dict[str, Any]]:
     actors = []
-    for n in (1, 2, 3):
-        name = _real_answer(cells.text(f"armed_group{n}"))
-        kind = _real_answer(cells.text(f"type_armed_group{n}"))
-        frequency = cells.text(f"frequency_armed_group{n}")
-        flags = {flag: cells.flag(f"{flag}_armed_group{n}") for flag in ARMED_GROUP_FLAGS}
+    for name_column, type_column, frequency_column, flag_columns in _ARMED_GROUP_SLOTS:
+        if cells.blank((name_column, type_column, frequency_column, *flag_columns.values())):
+            continue  # most rows leave the second and third slots empty
+        name = _real_answer(cells.text(name_column))
+        kind = _real_answer(cells.text(type_column))
+        frequency = cells.text(frequency_column)
+        flags = {flag: cells.flag(column) for flag, column in flag_columns.items()}
         if name is None and kind is None and True not in flags.values():
             if frequency is not None:
                 reason = "a frequency is given for a slot that names no armed group; ignored"
-                cells.warn("armed_group_detail_ignored", reason, f"frequency_armed_group{n}", frequency)
+                cells.warn("armed_group_detail_ignored", reason, frequency_column, frequency)
             continue
         actors.append({"name": name, "type": kind, "frequency": frequency, **flags})
     return actors

@@ -65,7 +65,7 @@ class SitesKind(RecordKind):
             if coop and coop not in coop_ids:
                 failed[row_number] = [Problem("error", "unknown_cooperative",
                                               f"no cooperative {coop!r} in this organisation (import cooperatives first)",
-                                              row_number, "cooperative", coop)]
+                                              row_number, ctx.column("cooperative"), coop)]
                 continue
             good.append({**r, "cooperative_id": coop_ids.get(coop) if coop else None})
         store_sites(ctx, good)
@@ -234,7 +234,7 @@ class VisitsKind(RecordKind):
             if site_id is None:
                 failed[row_number] = [Problem("error", "unknown_site",
                                               f"no site {r['site_code']!r} in this organisation (import sites first)",
-                                              row_number, "site_code", r["site_code"])]
+                                              row_number, ctx.column("site_code"), r["site_code"])]
                 continue
             records.append(visit_row(r, site_id))
         if records:
