@@ -14,7 +14,7 @@ LABELS = {
 }
 RELATIONS = {
     "inside_artisanal_zone": "inside an artisanal zone (ZEA)",
-    "inside_title": "inside another holder's mining title",
+    "inside_title": "inside a mining title (not an artisanal zone)",
     "outside": "outside any title",
     "not_computed": "relation to titles not computed (no titles loaded)",
 }
