@@ -112,6 +112,7 @@ def cli(app):
         "MINEWATCH_DATABASE_URL": app.settings.sqlalchemy_url,
         "MINEWATCH_SECRET_KEY": TEST_KEY,
         "MINEWATCH_ORG": "",
+        "MINEWATCH_DEBUG": "1",  # a bug raises its traceback in tests
     }
     runner = CliRunner()
 

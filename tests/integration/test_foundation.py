@@ -56,3 +56,16 @@ def test_unknown_org_is_one_clear_line(app, cli):
     res = cli("--org", "nope", "db", "stats", ok=False)
     assert res.exit_code == 3
     assert res.output.strip() == "error: no organisation 'nope'; see 'minewatch init'"
+
+
+def test_unreachable_database_is_one_line_not_a_traceback(tmp_path):
+    from click.testing import CliRunner
+
+    from minewatch.cli.main import cli as root
+
+    res = CliRunner().invoke(root, ["db", "stats"], env={
+        "MINEWATCH_HOME": str(tmp_path), "MINEWATCH_DATABASE_URL": "postgresql://u:p@127.0.0.1:1/none",
+        "MINEWATCH_DEBUG": ""})
+    assert res.exit_code == 9
+    assert res.output.startswith("error: the database failed:")
+    assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1

@@ -61,9 +61,19 @@ def progress(label: str, total: int | None = None, *, enabled: bool | None = Non
 
 
 class MinewatchGroup(click.Group):
-    """Turns minewatch errors into one clear line on stderr and the error's exit code."""
+    """Turns errors into one clear line on stderr and the error's exit code (errors.py maps them).
+
+    A database that cannot be reached is an ExternalFailure; anything else unexpected is a bug,
+    reported in one line (set MINEWATCH_DEBUG=1 for the traceback).
+    """
 
     def invoke(self, ctx):
+        import os
+
+        import sqlalchemy.exc
+
+        from minewatch.errors import ExternalFailure
+
         try:
             return super().invoke(ctx)
         except MinewatchError as exc:
@@ -73,3 +83,17 @@ class MinewatchGroup(click.Group):
                 for p in report.problems:
                     click.echo("  " + p.describe(), err=True)
             ctx.exit(exc.exit_code)
+        except sqlalchemy.exc.OperationalError as exc:
+            if os.environ.get("MINEWATCH_DEBUG"):
+                raise
+            first = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            click.echo(f"error: the database failed: {first}", err=True)
+            ctx.exit(ExternalFailure.exit_code)
+        except (click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug: say so in one line, keep the traceback for debugging
+            if os.environ.get("MINEWATCH_DEBUG"):
+                raise
+            click.echo(f"error: unexpected {type(exc).__name__}: {exc} (a bug; run again with "
+                       f"MINEWATCH_DEBUG=1 for the traceback and report it)", err=True)
+            ctx.exit(1)
