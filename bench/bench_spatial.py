@@ -1,4 +1,4 @@
-"""Time the spatial queries behind ``minewatch sites list`` on 100,000 generated sites.
+"""Time the spatial queries behind ``minewatch sites list`` on 100,000 generated sites (2 % polygons).
 
 For each database (SQLite always; PostGIS when ``--pg URL`` or MINEWATCH_TEST_POSTGRES_URL is set)
 the script builds a fresh, migrated database, inserts the sites with Core executemany (then ANALYZE, unless --no-analyze), then runs
@@ -12,7 +12,7 @@ and prints the median and 95th percentile in milliseconds. The target is a media
 
 Usage::
 
-    .venv/bin/python bench/bench_spatial.py [--sites 100000] [--queries 50] [--pg URL]
+    .venv/bin/python bench/bench_spatial.py [--sites 100000] [--queries 60] [--polygons 0.02] [--pg URL]
 """
 
 from __future__ import annotations
@@ -46,8 +46,10 @@ def machine() -> str:
     return f"{platform.platform()} | {cpu} | {os.cpu_count()} cores | Python {platform.python_version()}"
 
 
-def generate_sites(n: int, rng: np.random.Generator) -> list[dict]:
-    """70 % of sites in 300 mining clusters (sigma 0.25°), 30 % spread; 2 % are small polygons."""
+def generate_sites(n: int, rng: np.random.Generator, polygons: float = 0.02) -> list[dict]:
+    """70 % of sites in 300 mining clusters (sigma 0.25°), 30 % spread; a share ``polygons`` are
+    polygons, most small (radius 0.002-0.02°) and one in ten large (0.1-0.75°: alluvial workings,
+    rehabilitation areas, up to 1.5° of latitude)."""
     import shapely
 
     from minewatch.sites.model import site_geometry_columns
@@ -65,7 +67,10 @@ def generate_sites(n: int, rng: np.random.Generator) -> list[dict]:
     minerals = ["gold", "cassiterite", "coltan", "wolframite", "copper", "cobalt"]
     rows = []
     for i, (lon, lat) in enumerate(points.tolist()):
-        geom = shapely.Point(lon, lat).buffer(rng.uniform(0.002, 0.02), 8) if rng.random() < 0.02 else None
+        geom = None
+        if rng.random() < polygons:
+            radius = rng.uniform(0.1, 0.75) if rng.random() < 0.1 else rng.uniform(0.002, 0.02)
+            geom = shapely.Point(lon, lat).buffer(radius, 8)
         rows.append({
             "code": f"bench{i:06d}", "name": f"Site {i}", "country": "CD",
             "latitude": lat, "longitude": lon, "lifecycle_status": "active",
@@ -134,6 +139,7 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=60)
     parser.add_argument("--km", type=float, default=25.0)
+    parser.add_argument("--polygons", type=float, default=0.02, help="share of polygon sites (default 0.02)")
     parser.add_argument("--seed", type=int, default=20241126)
     parser.add_argument("--no-analyze", action="store_true",
                         help="skip ANALYZE after loading (planner without statistics)")
@@ -144,8 +150,9 @@ def main() -> None:
     print(f"machine: {machine()}")
     rng = np.random.default_rng(args.seed)
     t0 = time.perf_counter()
-    rows = generate_sites(args.sites, rng)
-    print(f"generated {len(rows):,} sites in {time.perf_counter() - t0:.1f} s; "
+    rows = generate_sites(args.sites, rng, args.polygons)
+    n_polygons = sum(r["geometry_type"] != "Point" for r in rows)
+    print(f"generated {len(rows):,} sites ({n_polygons:,} polygons) in {time.perf_counter() - t0:.1f} s; "
           f"{args.queries} query points, radius {args.km:g} km")
     min_lon, min_lat, max_lon, max_lat = REGION
     picks = rng.integers(0, len(rows), args.queries)

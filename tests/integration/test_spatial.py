@@ -126,6 +126,46 @@ def test_bbox_and_within_test_the_site_geometry_edges_included(app, actor):
     assert codes(app, actor, within=triangle, bbox=(28.6, -2.9, 29.2, -1.0)) == ["IN"]
 
 
+def test_large_polygon_sites_are_found_whatever_their_size(app, actor):
+    """An alluvial working along a river or a rehabilitation area may span degrees of latitude."""
+    # 1.5° of river, its point at the north end: a search there must look 1.5° south for its box.
+    river = shapely.Polygon([(28.0, -4.0), (28.1, -4.0), (28.1, -2.5), (28.0, -2.5)])
+    # Two parts 1.5° apart, its point in the southern one.
+    parts = shapely.MultiPolygon([shapely.box(28.3, -6.0, 28.4, -5.9), shapely.box(28.3, -4.6, 28.4, -4.5)])
+    # An L whose 1.5° box covers the query box below while the L itself stays out of it.
+    hook = shapely.Polygon([(27.5, -4.0), (28.5, -4.0), (28.5, -3.9), (27.6, -3.9), (27.6, -2.5), (27.5, -2.5)])
+    add_sites(app, actor.org_id, [
+        {"code": "RIVER", "lat": -2.55, "lon": 28.05, "polygon": river},
+        {"code": "PARTS", "lat": -5.95, "lon": 28.35, "polygon": parts},
+        {"code": "HOOK", "lat": -3.95, "lon": 28.0, "polygon": hook},
+        {"code": "PIT", "lat": -2.57, "lon": 28.07},
+        {"code": "FAR", "lat": -3.5, "lon": 28.05},
+    ])
+    assert codes(app, actor, bbox=(27.9, -2.7, 28.2, -2.4)) == ["PIT", "RIVER"]
+    assert codes(app, actor, bbox=(28.2, -4.58, 28.5, -4.4)) == ["PARTS"]
+    assert codes(app, actor, bbox=(27.8, -3.45, 28.4, -3.0)) == ["RIVER"]  # the middle of the river only
+    assert codes(app, actor, within="POLYGON ((27.9 -2.6, 28.2 -2.6, 28.05 -2.3, 27.9 -2.6))") == ["PIT", "RIVER"]
+    assert codes(app, actor, within="POLYGON ((27.55 -3.0, 27.7 -3.0, 27.7 -2.9, 27.55 -3.0))") == ["HOOK"]
+    # Distances are to the site's point: the river's is at its north end, the hook's at its south.
+    near = find(app, actor, near=Near(-2.56, 28.05, 3))
+    assert [r.code for r in near.rows] == ["RIVER", "PIT"] and near.rows[0].distance_km < 1.2
+    assert codes(app, actor, near=Near(-3.96, 28.0), nearest_n=1) == ["HOOK"]
+    assert codes(app, actor, near=Near(-2.56, 28.05), nearest_n=2) == ["RIVER", "PIT"]
+
+
+def test_imported_sites_may_be_large_polygons_but_not_lines(app, actor, cli, tmp_path):
+    path = tmp_path / "sites.csv"
+    path.write_text('code,geometry\n'
+                    'RIVER,"POLYGON ((28 -4, 28.1 -4, 28.1 -2.5, 28 -2.5, 28 -4))"\n'
+                    'ROAD,"LINESTRING (28 -3, 28.5 -3)"\n', encoding="utf-8")
+    res = cli("import", "sites", str(path), ok=False)
+    assert "ERROR row 3, column 'geometry'" in res.output
+    assert "a site's geometry must be a point or a (multi)polygon, not a LineString" in res.output
+    cli("import", "sites", str(path), "--quarantine", str(tmp_path / "q.csv"))
+    assert codes(app, actor, bbox=(27.9, -2.7, 28.2, -2.4)) == ["RIVER"]
+    assert codes(app, actor, bbox=(27.9, -4.1, 28.2, -3.9)) == ["RIVER"]
+
+
 def test_nearest_breaks_ties_by_code_and_combines_with_filters(app, actor):
     lat, lon = at(3, 10)
     add_sites(app, actor.org_id, [
@@ -236,8 +276,7 @@ def test_refresh_title_relations_links_repairs_and_audits(app, actor):
     with app.uow() as uow:
         counts = refresh_title_relations(uow, actor=actor)
     assert counts == {"sites": 6, "concessions": 3, "invalid_concessions": 1, "links": 6,
-                      "inside_artisanal_zone": 1, "inside_title": 4, "outside": 1, "not_computed": 0, "changed": 6,
-                      "search_rule_violations": 0}
+                      "inside_artisanal_zone": 1, "inside_title": 4, "outside": 1, "not_computed": 0, "changed": 6}
     relations = {r.code: r.title_relation for r in find(app, actor).rows}
     assert relations == {"ZONE": "inside_artisanal_zone", "PERMIT": "inside_title", "BOWTIE": "inside_title",
                          "EDGE": "inside_title", "OUT": "outside", "POLY": "inside_title"}
@@ -251,17 +290,17 @@ def test_refresh_title_relations_links_repairs_and_audits(app, actor):
         again = refresh_title_relations(uow, actor=actor)
     assert again["changed"] == 0 and again["links"] == 6
 
-    # Inside a caller's transaction (an import) nothing is committed by the refresh itself; a site
-    # written without site_geometry_columns and too large for the indexed searches is counted.
+    # Inside a caller's transaction (an import) nothing is committed by the refresh itself.
     from minewatch.audit.service import AuditLog
     from minewatch.sites.service import refresh_title_relations_in
 
     with app.uow() as uow:
-        uow.session.execute(sa.update(Site).where(Site.code == "OUT").values(min_lat=4.0, max_lat=6.0))
-        uow.session.execute(sa.update(Site).where(Site.code == "PERMIT").values(min_lat=0.0, max_lat=0.0))
+        uow.session.execute(sa.delete(SiteConcession))
+        uow.session.execute(sa.delete(Concession).where(Concession.external_id == "ZEA"))
         inner = refresh_title_relations_in(uow.session, actor, AuditLog(uow.session, actor))
-        assert inner["search_rule_violations"] == 2
+        assert inner["changed"] == 1 and inner["inside_artisanal_zone"] == 0
         uow.rollback()
+    assert {r.code: r.title_relation for r in find(app, actor).rows} == relations
     with app.uow() as uow:
         n, breaks = verify(uow.session, actor.org_id)
     assert breaks == [] and n == 2 + 6
@@ -364,7 +403,8 @@ def twin_apps(tmp_path, pg_url):
 
 def _random_sites(rng: random.Random, n: int) -> list[dict]:
     """Clusters in eastern DRC, sites spread over the world (|lat| ≤ 80, away from 180°), high
-    latitudes, exact duplicates (ties), and about 10 % polygon sites."""
+    latitudes, exact duplicates (ties), and about 10 % polygon sites, one in ten of them large
+    (up to 1.5° across)."""
     centres = [(rng.uniform(-12, 5), rng.uniform(23, 31)) for _ in range(25)]
     minerals = ["gold", "cassiterite", "coltan", "copper"]
     specs = []
@@ -383,7 +423,7 @@ def _random_sites(rng: random.Random, n: int) -> list[dict]:
         spec = {"code": f"R{rng.randrange(10**6):06d}-{i}", "lat": lat, "lon": lon,
                 "minerals": [minerals[i % 4]], "country": "CD" if kind < 0.65 else "XX"}
         if rng.random() < 0.1:
-            r = rng.uniform(0.002, 0.08)
+            r = rng.uniform(0.1, 0.75) if rng.random() < 0.1 else rng.uniform(0.002, 0.08)
             if rng.random() < 0.5:
                 spec["polygon"] = shapely.Point(lon, lat).buffer(r, 6)
             else:  # a concave polygon whose point is not at its centre

@@ -11,11 +11,11 @@ from pyproj import Geod
 
 from minewatch.errors import InvalidInput
 from minewatch.sites.model import (
-    MAX_SITE_LAT_EXTENT_DEG,
     Near,
     SiteQuery,
     SiteRow,
     geodesic_bbox,
+    geometry_columns,
     intersecting_pairs,
     parse_area,
     parse_bbox,
@@ -23,6 +23,7 @@ from minewatch.sites.model import (
     repair_polygons,
     round_distance_m,
     site_geometry_columns,
+    site_geometry_problem,
     title_relation,
 )
 
@@ -175,15 +176,39 @@ def test_site_geometry_columns_for_points_and_polygons():
     assert cols["geometry_type"] == "Polygon" and cols["min_lat"] == -2.55 and cols["max_lon"] == 28.9
 
 
+def test_a_site_may_be_as_large_as_it_is():
+    # An alluvial working along 1.5° of a river, and a rehabilitation area in two parts.
+    river = shapely.box(28.0, -4.0, 28.1, -2.5)
+    cols = site_geometry_columns(river, -2.55, 28.05)
+    assert (cols["min_lat"], cols["max_lat"]) == (-4.0, -2.5)
+    parts = shapely.MultiPolygon([shapely.box(27.0, -6.0, 27.2, -5.9), shapely.box(27.0, -4.6, 27.2, -4.5)])
+    assert site_geometry_columns(parts, -5.95, 27.1)["geometry_type"] == "MultiPolygon"
+
+
+def test_geometry_columns_store_2d_wkb_and_the_box():
+    cols = geometry_columns(shapely.Polygon([(28, -3, 1000), (29, -3, 1000), (29, -2, 1200), (28, -3, 1000)]))
+    assert cols["geometry_type"] == "Polygon"
+    assert (cols["min_lon"], cols["min_lat"], cols["max_lon"], cols["max_lat"]) == (28, -3, 29, -2)
+    assert not shapely.has_z(shapely.from_wkb(cols["geom_wkb"]))
+
+
 @pytest.mark.parametrize("geometry, lat, lon, expected", [
     (shapely.box(28.7, -2.6, 28.9, -2.4), -3.0, 28.8, "outside the bounding box"),
-    (shapely.box(28.0, -3.0, 28.5, -2.0), -2.5, 28.2, f"more than the {MAX_SITE_LAT_EXTENT_DEG}°"),
     (shapely.Point(28.0, -2.0), -2.5, 28.2, "differs from its latitude/longitude"),
     (shapely.LineString([(28, -2), (28.1, -2)]), -2.0, 28.0, "not a LineString"),
+    (shapely.MultiPoint([(28, -2), (28.1, -2)]), -2.0, 28.0, "not a MultiPoint"),
 ])
 def test_site_geometry_columns_refuses_what_searches_cannot_find(geometry, lat, lon, expected):
+    assert expected in site_geometry_problem(geometry, lat, lon)
     with pytest.raises(InvalidInput, match=expected.replace("(", r"\(").replace(")", r"\)")):
         site_geometry_columns(geometry, lat, lon)
+
+
+def test_site_geometry_problem_accepts_no_geometry_and_a_point_inside_the_box():
+    assert site_geometry_problem(None, -2.5, 28.8) is None
+    assert site_geometry_problem(shapely.Point(28.8, -2.5), -2.5, 28.8) is None
+    # The point need only lie in the polygon's bounding box (a representative point lies in the polygon).
+    assert site_geometry_problem(shapely.Polygon([(28, -3), (29, -3), (29, -2)]), -2.1, 28.1) is None
 
 
 def test_title_relation_rule():

@@ -245,7 +245,6 @@ def sites_relate(state: CliState, as_json: bool) -> None:
     Example:
       minewatch sites relate
     """
-    from minewatch.sites.model import MAX_SITE_LAT_EXTENT_DEG
     from minewatch.sites.service import refresh_title_relations
 
     actor = state.actor()
@@ -256,10 +255,6 @@ def sites_relate(state: CliState, as_json: bool) -> None:
         return
     click.echo(f"{counts['sites']:,} sites against {counts['concessions']:,} concessions: "
                f"{counts['links']:,} site–title links, {counts['changed']:,} relations changed")
-    if counts["search_rule_violations"]:
-        click.echo(f"warning: {counts['search_rule_violations']:,} sites span more than "
-                   f"{MAX_SITE_LAT_EXTENT_DEG}° of latitude or have a point outside their geometry's box; "
-                   "map searches may miss them", err=True)
     if counts["invalid_concessions"]:
         click.echo(f"{counts['invalid_concessions']:,} invalid concession polygons were repaired for the computation")
     _print_summary({**counts, "total": counts["sites"]}, False)

@@ -15,6 +15,7 @@ from minewatch.kit.vocab import VOCABULARIES
 from minewatch.registry.importing import Field, RecordKind, StoreContext, upsert
 from minewatch.registry.profile import Profile
 from minewatch.sites import geometry
+from minewatch.sites.model import geometry_columns, site_geometry_columns, site_geometry_problem
 from minewatch.sites.orm import Concession, Site, SiteMineral, SiteVisit
 
 SITE_COLUMNS = (
@@ -73,7 +74,8 @@ class SitesKind(RecordKind):
 
 
 def finish_site_location(record: dict, row: dict, row_number: int) -> list[Problem]:
-    """Geometry from a GeoJSON feature, a WKT column or latitude/longitude; swapped lat/lon fixed by country."""
+    """Geometry (a point or a (multi)polygon) from a GeoJSON feature, a WKT column or latitude/longitude;
+    swapped lat/lon fixed by country."""
     problems: list[Problem] = []
     geom = None
     try:
@@ -99,6 +101,10 @@ def finish_site_location(record: dict, row: dict, row_number: int) -> list[Probl
         record["latitude"], record["longitude"] = geom.y, geom.x
     else:
         record["latitude"], record["longitude"] = geometry.representative_latlon(geom)
+    reason = site_geometry_problem(geom, record["latitude"], record["longitude"])
+    if reason is not None:
+        return [Problem("error", "geometry_type_unsupported", reason, row_number, "geometry",
+                        str(record.get("geometry") or "")[:80])]
     record["_geom"] = geom
     return problems
 
@@ -109,7 +115,7 @@ def store_sites(ctx: StoreContext, records: list[dict]) -> dict[str, int]:
     for r in records:
         row = {c: r.get(c) for c in SITE_COLUMNS}
         row["cooperative_id"] = r.get("cooperative_id")
-        row.update(geometry.columns(r["_geom"]))
+        row.update(site_geometry_columns(r["_geom"], r["latitude"], r["longitude"]))
         row["_minerals"] = list(r.get("minerals") or [])
         db_rows.append(row)
     minerals = {row["code"]: row.pop("_minerals") for row in db_rows}
@@ -330,7 +336,7 @@ class ConcessionsKind(RecordKind):
         records = []
         for r in merged.values():
             row = {c: r.get(c) for c in CONCESSION_COLUMNS}
-            row.update(geometry.columns(r["_geom"]))
+            row.update(geometry_columns(r["_geom"]))
             records.append(row)
         upsert(ctx, Concession, ("source", "external_id"), records)
         return {}

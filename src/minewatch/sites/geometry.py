@@ -1,4 +1,8 @@
-"""Site and concession geometry: WGS84 shapes to the stored columns (WKB + bounding box)."""
+"""Site and concession geometry as read from import files: WKT or GeoJSON, checked to be WGS84.
+
+The stored columns (WKB + bounding box) come from :func:`minewatch.sites.model.geometry_columns`
+(concessions) and :func:`~minewatch.sites.model.site_geometry_columns` (sites).
+"""
 
 from __future__ import annotations
 
@@ -39,16 +43,6 @@ def check_wgs84(geom: BaseGeometry) -> None:
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise ParseProblem("geometry_not_wgs84",
                            "coordinates are outside longitude -180..180 / latitude -90..90: is it in WGS84 (EPSG:4326)?")
-
-
-def columns(geom: BaseGeometry) -> dict:
-    """``geom_wkb``, ``geometry_type`` and the bounding box of a geometry."""
-    minx, miny, maxx, maxy = geom.bounds
-    return {
-        "geom_wkb": shapely.to_wkb(geom, output_dimension=2),
-        "geometry_type": geom.geom_type,
-        "min_lon": minx, "min_lat": miny, "max_lon": maxx, "max_lat": maxy,
-    }
 
 
 def representative_latlon(geom: BaseGeometry) -> tuple[float, float]:

@@ -1,4 +1,5 @@
-"""Pure rules of site search: the query value object, its validation, and geodesic helpers.
+"""Pure rules of site search: the query value object, its validation, geodesic helpers, and the
+stored geometry columns every writer of sites uses (:func:`site_geometry_columns`).
 
 No I/O here: the repository turns a :class:`SiteQuery` into SQL (and, on SQLite, into an exact
 refinement with shapely and pyproj); the CLI parses what people type with :func:`parse_lat_lon`,
@@ -33,10 +34,10 @@ TITLE_RELATION_FILTERS = (*TITLE_RELATIONS, "any_title", "not_computed")
 
 ORDERS = ("code", "name", "country", "distance")
 
+SITE_GEOMETRY_TYPES = ("Point", "Polygon", "MultiPolygon")
+"""What ``sites.geometry_type`` may hold; site searches look for exactly these."""
+
 MAX_NEAREST = 10_000
-MAX_SITE_LAT_EXTENT_DEG = 0.2
-"""A site (not a concession) spans at most this much latitude (~22 km). Searches widen the indexed
-``min_lat`` range by it, so that polygon sites are found without scanning the table."""
 MAX_SEARCH_CHARS = 200
 
 # WGS84 ellipsoid.
@@ -511,45 +512,53 @@ def round_distance_m(metres: float) -> float:
 # --- Storage helpers and the title rule -------------------------------------------------------------
 
 
-def site_geometry_columns(geometry: BaseGeometry | None, latitude: float, longitude: float) -> dict:
-    """The stored geometry columns of a site (``geom_wkb``, ``geometry_type`` and the bounding box).
-
-    Searches rely on two rules checked here (InvalidInput otherwise), so every writer of sites should
-    use this function: the site's point (latitude/longitude) lies inside the geometry's bounding box
-    (a point site's geometry *is* that point), and a site spans at most
-    :data:`MAX_SITE_LAT_EXTENT_DEG` of latitude. Without a geometry the point is the geometry.
-    """
-    point = shapely.Point(longitude, latitude)
-    if geometry is None or geometry.is_empty:
-        geometry = point
-    if shapely.has_z(geometry):
-        geometry = shapely.force_2d(geometry)
-    kind = geometry.geom_type
-    if kind not in ("Point", "Polygon", "MultiPolygon"):
-        raise InvalidInput(f"a site's geometry must be a point or a (multi)polygon, not a {kind}")
+def geometry_columns(geometry: BaseGeometry) -> dict:
+    """The stored columns of a site's or a concession's geometry: ``geom_wkb`` (2D), ``geometry_type``
+    and the bounding box ``min_lon``, ``min_lat``, ``max_lon``, ``max_lat``."""
     min_lon, min_lat, max_lon, max_lat = geometry.bounds
-    if kind == "Point" and (min_lon, min_lat) != (longitude, latitude):
-        raise InvalidInput(
-            f"the site's point geometry ({min_lat:g}, {min_lon:g}) differs from its latitude/longitude "
-            f"({latitude:g}, {longitude:g})"
-        )
-    if not (min_lon <= longitude <= max_lon and min_lat <= latitude <= max_lat):
-        raise InvalidInput(
-            f"the site's point ({latitude:g}, {longitude:g}) lies outside the bounding box of its polygon"
-        )
-    if max_lat - min_lat > MAX_SITE_LAT_EXTENT_DEG:
-        raise InvalidInput(
-            f"the site's polygon spans {max_lat - min_lat:.3f}° of latitude, more than the "
-            f"{MAX_SITE_LAT_EXTENT_DEG}° a site may span (is it a concession?)"
-        )
     return {
         "geom_wkb": shapely.to_wkb(geometry, output_dimension=2),
-        "geometry_type": kind,
+        "geometry_type": geometry.geom_type,
         "min_lon": min_lon,
         "min_lat": min_lat,
         "max_lon": max_lon,
         "max_lat": max_lat,
     }
+
+
+def site_geometry_problem(geometry: BaseGeometry | None, latitude: float, longitude: float) -> str | None:
+    """Why a site at ``(latitude, longitude)`` cannot have ``geometry``, or None (no geometry is fine).
+
+    Searches need a point or a (multi)polygon (:data:`SITE_GEOMETRY_TYPES`), and the site's point
+    inside the geometry's bounding box: radius searches look for the point through the indexed box.
+    A point site's geometry *is* its point.
+    """
+    if geometry is None or geometry.is_empty:
+        return None
+    kind = geometry.geom_type
+    if kind not in SITE_GEOMETRY_TYPES:
+        return f"a site's geometry must be a point or a (multi)polygon, not a {kind}"
+    min_lon, min_lat, max_lon, max_lat = geometry.bounds
+    if kind == "Point" and (min_lon, min_lat) != (longitude, latitude):
+        return (f"the site's point geometry ({min_lat:g}, {min_lon:g}) differs from its latitude/longitude "
+                f"({latitude:g}, {longitude:g})")
+    if not (min_lon <= longitude <= max_lon and min_lat <= latitude <= max_lat):
+        return f"the site's point ({latitude:g}, {longitude:g}) lies outside the bounding box of its polygon"
+    return None
+
+
+def site_geometry_columns(geometry: BaseGeometry | None, latitude: float, longitude: float) -> dict:
+    """The stored geometry columns of a site (see :func:`geometry_columns`); every writer of sites uses it.
+
+    Without a geometry the point is the geometry. Raises InvalidInput with
+    :func:`site_geometry_problem`'s reason for a geometry that searches could not find.
+    """
+    if geometry is None or geometry.is_empty:
+        geometry = shapely.Point(longitude, latitude)
+    problem = site_geometry_problem(geometry, latitude, longitude)
+    if problem is not None:
+        raise InvalidInput(problem)
+    return geometry_columns(geometry)
 
 
 def repair_polygons(geometries) -> tuple[list[BaseGeometry | None], int]:

@@ -13,7 +13,12 @@ from minewatch.adapters.orm_common import BBoxed, OrgOwned, Tracked
 
 class Site(OrgOwned, Tracked, BBoxed, Base):
     __tablename__ = "sites"
-    __table_args__ = (sa.UniqueConstraint("org_id", "code"),)
+    __table_args__ = (
+        sa.UniqueConstraint("org_id", "code"),
+        # Spatial search on SQLite: point sites by a two-sided min_lat range, the few polygon sites by
+        # min_lat up to the query's north edge (see sites/repository.py).
+        sa.Index("ix_sites_geometry_type_min_lat", "geometry_type", "min_lat"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(64))

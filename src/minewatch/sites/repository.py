@@ -1,18 +1,20 @@
 """Every query of sites, built from one organisation-scoped statement (:func:`_base`).
 
 Spatial search means the same on both databases (see :class:`~minewatch.sites.model.SiteQuery`);
-only the way there differs. Both rely on two rules that
-:func:`~minewatch.sites.model.site_geometry_columns` checks when a site is written (and
-:func:`search_rule_violations` counts afterwards): a site's point lies inside its geometry's bounding
-box, and a site spans at most :data:`~minewatch.sites.model.MAX_SITE_LAT_EXTENT_DEG` of latitude.
+only the way there differs. Both rely on one rule that
+:func:`~minewatch.sites.model.site_geometry_columns` checks when a site is written: a site's point
+lies inside its geometry's bounding box (radius searches find the point through the box).
 
 SQLite
-    The indexed box columns prefilter in SQL: ``min_lat`` is searched in a two-sided range widened
-    by the largest extent a site may have (a one-sided range would visit half the table), and the
-    other box columns and ``latitude``/``longitude`` filter the rows it finds. Python then decides
-    exactly: shapely (prepared geometries, ``intersects_xy`` for points) for boxes and polygons,
-    pyproj's ``Geod(ellps="WGS84").inv`` over arrays for distances. Nearest-N doubles a radius until
-    at least N sites lie within it; the N nearest of those are the N nearest of all.
+    The indexed box columns prefilter in SQL, exactly for sites of any size, as two branches of one
+    ``UNION ALL`` on the index ``(geometry_type, min_lat)``. A point site's box is its point, so
+    point sites are a two-sided ``min_lat`` range. A polygon site may span any latitude, so its
+    branch is one-sided (``min_lat <= north``), then ``max_lat``, ``min_lon``, ``max_lon`` and
+    ``latitude``/``longitude`` filter the rows it finds; polygon sites are few in ASM registries, so
+    that stays cheap. Python then decides exactly: shapely (prepared geometries, ``intersects_xy``
+    for points) for boxes and polygons, pyproj's ``Geod(ellps="WGS84").inv`` over arrays for
+    distances. Nearest-N doubles a radius until at least N sites lie within it; the N nearest of
+    those are the N nearest of all.
 
 PostGIS
     ``ST_Intersects(geom, …)`` for boxes and polygons (GiST on ``geom``). Radius search is on the
@@ -33,16 +35,16 @@ GeographicLib), round them to 10 nm as PostGIS does, and break ties by code comp
 from __future__ import annotations
 
 from collections import Counter
+
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.functions import FunctionElement
 
 from minewatch.adapters.db import is_postgres
 from minewatch.sites.errors import SiteNotFound
 from minewatch.sites.model import (
-    MAX_SITE_LAT_EXTENT_DEG,
+    SITE_GEOMETRY_TYPES,
     TITLE_RELATIONS,
+    BBox,
     SiteDetail,
     SiteQuery,
     SiteRow,
@@ -59,37 +61,15 @@ _ROW_COLUMNS = (
 )
 _BOX_COLUMNS = (Site.min_lon, Site.min_lat, Site.max_lon, Site.max_lat)
 _IN_CHUNK = 5000  # ids per IN (...) list: well under SQLite's 32,766 bound parameters
+_NON_POINT_TYPES = tuple(t for t in SITE_GEOMETRY_TYPES if t != "Point")
 
 
 # --- The organisation scope -------------------------------------------------------------------------
 
 
-class _likely(FunctionElement):
-    """``likely(x)`` on SQLite, plain ``x`` elsewhere.
-
-    Without ANALYZE statistics SQLite believes an equality on an indexed column matches ~10 rows, so
-    it walks ``ix_sites_org_id`` — every row of a one-organisation database — instead of the
-    ``min_lat`` range (29 ms against 3 ms for 100,000 sites). ``likely()`` tells it the organisation
-    filter is not selective; it changes no result.
-    """
-
-    type = sa.Boolean()
-    inherit_cache = True
-
-
-@compiles(_likely)
-def _likely_default(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(_likely, "sqlite")
-def _likely_sqlite(element, compiler, **kw):
-    return f"likely({compiler.process(element.clauses, **kw)})"
-
-
 def _base(actor, *columns) -> sa.Select:
     """The one statement every site query starts from: the actor's organisation only."""
-    return sa.select(*(columns or (Site,))).where(_likely(Site.org_id == actor.org_id))
+    return sa.select(*(columns or (Site,))).where(Site.org_id == actor.org_id)
 
 
 def _concessions(actor, *columns) -> sa.Select:
@@ -127,17 +107,6 @@ def _attribute_filters(q: SiteQuery) -> list:
         pattern = _like_pattern(q.search)
         where.append(sa.or_(Site.name.ilike(pattern, escape="\\"), Site.code.ilike(pattern, escape="\\")))
     return where
-
-
-def _box_prefilter(box) -> list:
-    """Sites whose stored bounding box overlaps ``box``, as a two-sided (indexed) ``min_lat`` range."""
-    min_lon, min_lat, max_lon, max_lat = box
-    return [
-        Site.min_lat.between(min_lat - MAX_SITE_LAT_EXTENT_DEG, max_lat),
-        Site.max_lat >= min_lat,
-        Site.min_lon <= max_lon,
-        Site.max_lon >= min_lon,
-    ]
 
 
 # --- PostGIS expressions (used only on PostgreSQL) --------------------------------------------------
@@ -282,24 +251,44 @@ def _geod():
     return Geod(ellps="WGS84")
 
 
+def _overlap_box(boxes: list[BBox]) -> BBox:
+    """The box whose overlap means overlapping every one of ``boxes``, edge by edge (it is inverted,
+    min > max, when they have no common part: then no point overlaps it, and SQL finds none)."""
+    return (max(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), min(b[3] for b in boxes))
+
+
 def _sqlite_candidates(session: Session, actor, q: SiteQuery, radius_m: float | None):
-    """Rows passing the indexed prefilters, with the columns the exact tests need."""
+    """Rows passing the indexed prefilters, with the columns the exact tests need.
+
+    Both branches use ``ix_sites_geometry_type_min_lat``: the point sites in the ``min_lat`` range,
+    the polygon sites with ``min_lat`` up to the box's north edge.
+    """
     needs_shape = q.bbox is not None or q.within is not None
     cols = [*_ROW_COLUMNS, *_BOX_COLUMNS] + ([Site.geom_wkb] if needs_shape else [])
-    stmt = _base(actor, *cols).where(*_attribute_filters(q))
-    if q.bbox is not None:
-        stmt = stmt.where(*_box_prefilter(q.bbox))
-    if q.within is not None:
-        stmt = stmt.where(*_box_prefilter(q.within.bounds))
+    boxes = [b for b in (q.bbox, None if q.within is None else q.within.bounds) if b is not None]
+    point_filter = []
     if radius_m is not None:
-        box = geodesic_bbox(q.near.lat, q.near.lon, radius_m / 1000.0)
-        min_lon, min_lat, max_lon, max_lat = box
-        stmt = stmt.where(
-            *_box_prefilter(box),
-            Site.latitude.between(min_lat, max_lat),
-            Site.longitude.between(min_lon, max_lon),
-        )
-    return session.execute(stmt).mappings().all()
+        # The site's point in the circle's box; it lies in the site's box, so the boxes overlap too.
+        near = geodesic_bbox(q.near.lat, q.near.lon, radius_m / 1000.0)
+        boxes.append(near)
+        point_filter = [Site.latitude.between(near[1], near[3]), Site.longitude.between(near[0], near[2])]
+    min_lon, min_lat, max_lon, max_lat = _overlap_box(boxes)
+    points = _base(actor, *cols).where(
+        *_attribute_filters(q),
+        Site.geometry_type == "Point",
+        Site.min_lat.between(min_lat, max_lat),
+        Site.min_lon.between(min_lon, max_lon),
+    )
+    others = _base(actor, *cols).where(
+        *_attribute_filters(q),
+        Site.geometry_type.in_(_NON_POINT_TYPES),
+        Site.min_lat <= max_lat,
+        Site.max_lat >= min_lat,
+        Site.min_lon <= max_lon,
+        Site.max_lon >= min_lon,
+        *point_filter,
+    )
+    return session.execute(sa.union_all(points, others)).mappings().all()
 
 
 def _sqlite_exact(rows, q: SiteQuery, radius_m: float | None):
@@ -484,16 +473,6 @@ def get_by_code(session: Session, actor, code: str) -> SiteDetail:
 
 
 # --- Derived title relations ------------------------------------------------------------------------
-
-
-def search_rule_violations(session: Session, actor) -> int:
-    """Sites the indexed searches could miss: a geometry spanning more than
-    :data:`~minewatch.sites.model.MAX_SITE_LAT_EXTENT_DEG` of latitude, or a point outside the box."""
-    return session.scalar(_base(actor, sa.func.count()).where(sa.or_(
-        Site.max_lat - Site.min_lat > MAX_SITE_LAT_EXTENT_DEG,
-        Site.latitude < Site.min_lat, Site.latitude > Site.max_lat,
-        Site.longitude < Site.min_lon, Site.longitude > Site.max_lon,
-    )))
 
 
 def concession_shapes(session: Session, actor) -> list[tuple[int, bytes]]:

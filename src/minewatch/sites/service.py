@@ -69,8 +69,7 @@ def refresh_title_relations_in(session, actor, audit: AuditLog) -> dict[str, int
     ``inside_title``, else ``outside``; with no concessions at all every relation is left NULL, and
     a site without a geometry stays NULL. Invalid concession polygons are repaired for the
     computation (not in storage) and counted. Each site whose relation changes gets one event on
-    ``audit`` (action ``derived``). ``search_rule_violations`` counts sites that the indexed searches
-    could miss (see :func:`~minewatch.sites.model.site_geometry_columns`).
+    ``audit`` (action ``derived``).
     """
     _require(actor, "registry.write", "change the registry")
     s = session
@@ -102,7 +101,6 @@ def refresh_title_relations_in(session, actor, audit: AuditLog) -> dict[str, int
         **{key: relations.get(key, 0) for key in TITLE_RELATIONS},
         "not_computed": relations.get(None, 0),
         "changed": len(changes),
-        "search_rule_violations": repo.search_rule_violations(s, actor),
     }
 
 

@@ -264,6 +264,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('sites', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sites_country'), ['country'], unique=False)
+        batch_op.create_index('ix_sites_geometry_type_min_lat', ['geometry_type', 'min_lat'], unique=False)
         batch_op.create_index(batch_op.f('ix_sites_max_lat'), ['max_lat'], unique=False)
         batch_op.create_index(batch_op.f('ix_sites_min_lat'), ['min_lat'], unique=False)
         batch_op.create_index(batch_op.f('ix_sites_org_id'), ['org_id'], unique=False)
@@ -403,6 +404,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sites_org_id'))
         batch_op.drop_index(batch_op.f('ix_sites_min_lat'))
         batch_op.drop_index(batch_op.f('ix_sites_max_lat'))
+        batch_op.drop_index('ix_sites_geometry_type_min_lat')
         batch_op.drop_index(batch_op.f('ix_sites_country'))
 
     op.drop_table('sites')
