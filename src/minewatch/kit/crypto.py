@@ -64,3 +64,11 @@ class Vault:
 
     def decrypt(self, blob: bytes) -> str:
         return self._aead.decrypt(blob[:12], blob[12:], None).decode("utf-8")
+
+    def keyed_digest(self, data: str) -> str:
+        """HMAC-SHA256 of ``data`` under a sub-key of its own: a digest of personal data that cannot be
+        brute-forced without the key (audit trail, record digests, erasure tokens)."""
+        key = self.__dict__.get("_dkey")
+        if key is None:  # derived from the lookup key so that __init__ stays as it was
+            key = self._dkey = _derive(self._hkey, b"record-digest")
+        return hmac.digest(key, data.encode("utf-8"), "sha256").hex()
