@@ -102,15 +102,14 @@ def actor(app):
         return resolve_actor(uow, org_slug=None, email=None)
 
 
-@pytest.fixture
-def cli(app):
-    """Run the ``minewatch`` CLI against the test database: ``cli("sites", "list", "--json")``."""
+def make_cli(home, url: str, secret_key: str = TEST_KEY):
+    """Run the ``minewatch`` CLI against a database: ``run("sites", "list", "--json")``."""
     from minewatch.cli.main import cli as root
 
     env = {
-        "MINEWATCH_HOME": str(app.settings.home),
-        "MINEWATCH_DATABASE_URL": app.settings.sqlalchemy_url,
-        "MINEWATCH_SECRET_KEY": TEST_KEY,
+        "MINEWATCH_HOME": str(home),
+        "MINEWATCH_DATABASE_URL": url,
+        "MINEWATCH_SECRET_KEY": secret_key,
         "MINEWATCH_ORG": "",
         "MINEWATCH_DEBUG": "1",  # a bug raises its traceback in tests
     }
@@ -123,3 +122,9 @@ def cli(app):
         return result
 
     return run
+
+
+@pytest.fixture
+def cli(app):
+    """Run the ``minewatch`` CLI against the test database: ``cli("sites", "list", "--json")``."""
+    return make_cli(app.settings.home, app.settings.sqlalchemy_url)

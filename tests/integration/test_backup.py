@@ -10,7 +10,6 @@ import zipfile
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 
 PHONE = "+243812345678"
 ORGS = ("test-org", "second-org")
@@ -104,19 +103,9 @@ def dump(engine) -> dict[str, list[dict]]:
 
 def cli_for(app, home, url):
     """The ``minewatch`` CLI against another database (the restore target)."""
-    from minewatch.cli.main import cli as root
+    from tests.conftest import make_cli
 
-    env = {"MINEWATCH_HOME": str(home), "MINEWATCH_DATABASE_URL": url, "MINEWATCH_SECRET_KEY": app.settings.secret_key,
-           "MINEWATCH_ORG": ""}
-    runner = CliRunner()
-
-    def run(*args, ok=True):
-        result = runner.invoke(root, list(args), env=env, catch_exceptions=False)
-        if ok and result.exit_code != 0:
-            raise AssertionError(f"minewatch {' '.join(args)} exited {result.exit_code}:\n{result.output}")
-        return result
-
-    return run
+    return make_cli(home, url, app.settings.secret_key)
 
 
 def round_trip(app, actor, cli, tmp_path, target_url) -> None:

@@ -1,0 +1,33 @@
+"""Run every benchmark of bench/ in turn (``make bench``); each prints its machine and its peer's figure.
+
+PostgreSQL parts run when MINEWATCH_TEST_POSTGRES_URL is set (eval "$(.ci/postgres.sh start)").
+Pass ``--quick`` for smaller sizes (a smoke run, not for RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+RUNS = [
+    ("IPIS import vs pandas read_csv + to_sql", ["bench_ipis_import.py"], ["bench_ipis_import.py", "--repeat", "2"]),
+    ("1,000,000 people rows vs pandas", ["bench_people_import.py"], ["bench_people_import.py", "--rows", "50000"]),
+    ("spatial queries on 100,000 sites", ["bench_spatial.py"], ["bench_spatial.py", "--sites", "20000"]),
+]
+
+
+def main() -> int:
+    quick = "--quick" in sys.argv[1:]
+    failed = 0
+    for title, full, small in RUNS:
+        print(f"\n=== {title} ===", flush=True)
+        rc = subprocess.call([sys.executable, str(HERE / (small if quick else full)[0]), *(small if quick else full)[1:]])
+        failed += rc != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
