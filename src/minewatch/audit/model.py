@@ -43,8 +43,12 @@ def _default(value):
     raise TypeError(f"cannot digest {type(value).__name__}")
 
 
+# json.dumps with these options would build this same encoder on every call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+
+
 def canonical_json(data: dict) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+    return _CANONICAL.encode(data)
 
 
 def digest(data: dict | None) -> str | None:

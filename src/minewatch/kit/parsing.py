@@ -116,6 +116,7 @@ def parse_text(raw: str | None, *, max_len: int | None = None) -> str | None:
     return text
 
 
+_PLAIN_DECIMAL = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 _EXPONENT = re.compile(r"\d+(?:\.\d+)?[eE][+-]?\d+")
 _NUMBER_BODY = re.compile(r"[\d.,\s]*\d[\d.,\s]*")
 _THOUSANDS_LOOKALIKE = re.compile(r"[1-9]\d{0,2}")
@@ -198,7 +199,8 @@ def parse_float(
     text = _clean(raw)
     if text is None:
         return None
-    value = float(_decimal(text, whole=False))
+    # A plain "-2.5042" means the same to float() as to _decimal, which is for separators.
+    value = float(text) if _PLAIN_DECIMAL.fullmatch(text) else float(_decimal(text, whole=False))
     if math.isinf(value):
         raise ParseProblem("not_a_number", f"'{text}' is too large to be a measurement")
     return _check_range(value, min, max)
@@ -217,7 +219,8 @@ def parse_bool(raw: str | None) -> bool | None:
     text = _clean(raw)
     if text is None:
         return None
-    word = fold(text)
+    # The words are already folded, so a cell written exactly as one ("1", "0", "oui") needs no fold.
+    word = text if text in _TRUE or text in _FALSE else fold(text)
     if word in _TRUE:
         return True
     if word in _FALSE:
@@ -476,6 +479,8 @@ _DMS = re.compile(
     rf"(?:\s*:?\s*(?<=[°:\s])(?P<m>{_NUM})(?:\s*')?"
     rf"(?:\s*:?\s*(?<=[':\s])(?P<s>{_NUM})(?:\s*\")?)?)?"
 )
+# Plain decimal degrees ("-2.5042"), the usual case, read without the steps below.
+_DECIMAL_DEGREES = re.compile(r"([+-]?)([0-9]+(?:\.[0-9]+)?)")
 _LETTERS_AT_START = re.compile(r"([A-Z]+)\.?\s*(.*)")
 _LETTERS_AT_END = re.compile(r"(.*?)\s*([A-Z]+)\.?")
 
@@ -499,6 +504,9 @@ def parse_coordinate(raw: str | None, *, axis: Literal["lat", "lon"]) -> float |
     text = _clean(raw)
     if text is None:
         return None
+    if m := _DECIMAL_DEGREES.fullmatch(text):
+        value = float(m[2])
+        return _check_degrees(-value if m[1] == "-" else value, axis)
     s = re.sub(r"''", '"', text.translate(_MARKS))
     s = re.sub(r"(?<=\d),(?=\d)", ".", s)
     if re.search(r"\d\s*d\s*\d", s):  # "2d30m15s": lower-case d, m, s are units, not hemispheres
@@ -549,6 +557,10 @@ def parse_coordinate(raw: str | None, *, axis: Literal["lat", "lon"]) -> float |
     value = float(degrees) + float(minutes or 0) / 60 + float(seconds or 0) / 3600
     if negative or hemisphere in ("S", "W"):
         value = -value
+    return _check_degrees(value, axis)
+
+
+def _check_degrees(value: float, axis: Literal["lat", "lon"]) -> float:
     limit = 90 if axis == "lat" else 180
     if abs(value) > limit:
         name = "latitude" if axis == "lat" else "longitude"

@@ -14,6 +14,7 @@ those attributes live elsewhere.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
@@ -142,6 +143,9 @@ class Vocabulary:
                     )
         # Words that mean nothing on their own inside a multi-valued cell ("Minerais mixtes (A/B)").
         self._fillers = frozenset(fold(f) for f in fillers)
+        # A vocabulary never changes and files repeat the same answers over thousands of rows, so
+        # each distinct spelling is folded and looked up once (Terms are immutable, safe to share).
+        self._term_of = functools.lru_cache(maxsize=4096)(self._lookup)
 
     def __repr__(self) -> str:
         return f"Vocabulary({self.name!r}, {len(self._entries)} entries)"
@@ -176,6 +180,9 @@ class Vocabulary:
         """Map one raw value to a :class:`Term`; ``None`` for a blank value (not recorded)."""
         if raw is None or not raw.strip():
             return None
+        return self._term_of(raw)
+
+    def _lookup(self, raw: str) -> Term:
         key = self._index.get(fold(raw))
         if key is None:
             return Term(OTHER, False, raw)

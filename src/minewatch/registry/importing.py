@@ -501,7 +501,7 @@ def upsert(ctx: StoreContext, model, key_cols: tuple[str, ...], records: list[di
     keys = [tuple(r[c] for c in key_cols) for r in records]
     existing = _existing(s, model, org_id, key_cols, keys)
     ids: dict[tuple, int] = {}
-    new, changed = [], []
+    new, changed, unchanged = [], [], 0
     for key, r in zip(keys, records):
         hit = existing.get(key)
         if hit is None:
@@ -511,8 +511,10 @@ def upsert(ctx: StoreContext, model, key_cols: tuple[str, ...], records: list[di
             ids[key] = hit[0]
         else:
             ids[key] = hit[0]
-            ctx.count("unchanged", table=model.__tablename__)
+            unchanged += 1
     entity = model.__tablename__
+    if unchanged:
+        ctx.count("unchanged", unchanged, table=entity)
     if new:
         now = utcnow()
         _insert(s, model, [{**r, "org_id": org_id, "created_at": now, "updated_at": now} for r in new])
@@ -540,7 +542,7 @@ def _insert(s, model, rows: list[dict]) -> None:
     defaulted = {c.key for c in table.columns if c.default is not None or c.server_default is not None}
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
-        if defaulted:
+        if any(r.get(k) is None for k in defaulted):
             r = {k: v for k, v in r.items() if v is not None or k not in defaulted}
         groups.setdefault(tuple(r), []).append(r)
     for group in groups.values():

@@ -78,6 +78,9 @@ _MINERAL_COLUMNS = ("mineral", "selling_points_mineral", "final_destination_mine
 _ARMED_GROUP_COLUMNS = ("armed_group", "type_armed_group", "frequency_armed_group") + tuple(
     f"{flag}_armed_group" for flag in ARMED_GROUP_FLAGS
 )
+_STATE_SERVICE_COLUMNS = ("state_service1", "state_service2", "state_service3", "state_service4")
+_SELLING_POINT_COLUMNS = tuple(f"selling_points_mineral{n}" for n in (1, 2, 3))
+_FINAL_DESTINATION_COLUMNS = tuple(f"final_destination_mineral{n}" for n in (1, 2, 3))
 # The columns of armed-group slot n: name, type, frequency and {flag: column}.
 _ARMED_GROUP_SLOTS = tuple(
     (
@@ -263,9 +266,9 @@ def map_ipis_row(
             column: _interference(actors, presence, interference, flags)
             for column, flags in _INTERFERENCE.items()
         },
-        "state_services": _unique(cells.text(f"state_service{n}") for n in (1, 2, 3, 4)),
-        "selling_points": _places(cells, "selling_points_mineral"),
-        "final_destinations": _places(cells, "final_destination_mineral"),
+        "state_services": _unique(cells.text(column) for column in _STATE_SERVICE_COLUMNS),
+        "selling_points": _places(cells, _SELLING_POINT_COLUMNS),
+        "final_destinations": _places(cells, _FINAL_DESTINATION_COLUMNS),
         "minerals": list(minerals),
         "mechanisation": cells.text("mechanisation"),
         "traceability": cells.text("traceability"),
@@ -274,7 +277,7 @@ def map_ipis_row(
         "access_wet": cells.text("access_wet"),
         "is_3t_mine": is_3t_mine,
         "is_gold_mine": is_gold_mine,
-        "raw": {k: v for k, v in row.items() if isinstance(k, str) and isinstance(v, str) and v.strip()},
+        "raw": {k: v for k, v in row.items() if v and isinstance(v, str) and isinstance(k, str) and v.strip()},
     }
     return IpisRecord(site=site, visit=visit, problems=cells.problems)
 
@@ -323,12 +326,11 @@ class _Cells:
 
     def text(self, column: str) -> str | None:
         raw = self.row.get(column)
-        return None if raw is None else _parse_text(raw)  # parse_text fails only beyond a max_len
+        return None if raw is None else _parse_text(raw)  # without a max_len, parse_text never fails
 
     def blank(self, columns: Iterable[str]) -> bool:
         """True when none of these cells holds anything."""
-        row = self.row
-        return not any(row.get(column) for column in columns)
+        return not any(map(self.row.get, columns))
 
     def required_text(self, column: str) -> str | None:
         value = self.text(column)
@@ -540,13 +542,9 @@ def _qualification(cells: _Cells) -> str | None:
     return term.key
 
 
-def _places(cells: _Cells, prefix: str) -> list[str]:
-    """Place names of ``prefix``1..3, split on commas, in order without repeats."""
-    return _unique(
-        place.strip()
-        for n in (1, 2, 3)
-        for place in (cells.text(f"{prefix}{n}") or "").split(",")
-    )
+def _places(cells: _Cells, columns: tuple[str, ...]) -> list[str]:
+    """Place names in these columns, split on commas, in order without repeats."""
+    return _unique(place.strip() for column in columns for place in (cells.text(column) or "").split(","))
 
 
 def _unique(values: Iterable[str | None]) -> list[str]:

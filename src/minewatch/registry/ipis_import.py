@@ -46,10 +46,10 @@ class IpisKind(RecordKind):
         site_ids = store_sites(ctx, sites)
         visits = []
         for _, r in rows:
-            v = dict(r["visit"])
+            visit = visit_row(r["visit"], site_ids[r["visit"]["site_code"]])
             # The dataset is the source; IPIS's own 'source' column says whose team visited.
-            v["team"], v["source"] = v.get("source"), ipis.SOURCE
-            visits.append(visit_row(v, site_ids[v["site_code"]]))
+            visit["team"], visit["source"] = visit["source"], ipis.SOURCE
+            visits.append(visit)
         upsert(ctx, SiteVisit, ("source", "source_visit_id"), visits)
         ctx.report.extra["sites"] = len(sites)
         ctx.report.extra["visits"] = len(visits)

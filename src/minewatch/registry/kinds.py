@@ -129,7 +129,7 @@ def store_sites(ctx: StoreContext, records: list[dict]) -> dict[str, int]:
             for code, ms in minerals.items() if ids[(code,)] in touched_ids for i, m in enumerate(ms)
         ]
         if mineral_rows:
-            s.execute(sa.insert(SiteMineral), mineral_rows)
+            s.execute(SiteMineral.__table__.insert(), mineral_rows)  # Core: one executemany
     return {k[0]: v for k, v in ids.items()}
 
 
