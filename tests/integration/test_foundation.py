@@ -69,3 +69,11 @@ def test_unreachable_database_is_one_line_not_a_traceback(tmp_path):
     assert res.exit_code == 9
     assert res.output.startswith("error: the database failed:")
     assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_commands_on_an_uninitialised_database_say_to_run_init(tmp_path):
+    from tests.conftest import make_cli
+
+    res = make_cli(tmp_path, f"sqlite:///{tmp_path / 'empty.sqlite3'}")("db", "stats", ok=False)
+    assert res.exit_code == 2
+    assert "run 'minewatch init' first" in res.output

@@ -341,7 +341,7 @@ def test_cli_list_json_table_summary(app, actor, cli, tmp_path):
 
     summary = cli("sites", "list", "--summary").output
     assert summary.splitlines() == ["sites: 60", "inside an artisanal zone: 3 (5.0%)",
-                                    "inside another mining title: 0 (0.0%)", "outside any title: 57 (95.0%)",
+                                    "inside a mining title (not an artisanal zone): 0 (0.0%)", "outside any title: 57 (95.0%)",
                                     "not computed: 0 (0.0%)"]
 
     area = tmp_path / "area.geojson"

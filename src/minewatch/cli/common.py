@@ -30,9 +30,24 @@ class CliState:
     def actor(self):
         from minewatch.accounts.service import resolve_actor
 
+        self.check_schema()
         org = self.org or self.app.settings.org
         with self.app.uow() as uow:
             return resolve_actor(uow, org_slug=org, email=self.as_email)
+
+
+    def check_schema(self) -> None:
+        """A database without minewatch's schema, or with an older one, is a clear error, not a crash."""
+        from minewatch.adapters.db import current_revision, head_revision
+        from minewatch.errors import ConfigError
+
+        engine = self.app.engine
+        where = engine.url.render_as_string(hide_password=True)
+        revision = current_revision(engine)
+        if revision is None:
+            raise ConfigError(f"no minewatch database at {where}: run 'minewatch init' first")
+        if revision != head_revision(engine):
+            raise ConfigError(f"the database at {where} is at schema {revision}; run 'minewatch db upgrade'")
 
 
 pass_state = click.make_pass_decorator(CliState)

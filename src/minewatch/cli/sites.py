@@ -10,7 +10,7 @@ TABLE_LIMIT = 50
 
 RELATION_LABELS = {
     "inside_artisanal_zone": "inside an artisanal zone",
-    "inside_title": "inside another mining title",
+    "inside_title": "inside a mining title (not an artisanal zone)",
     "outside": "outside any title",
     "not_computed": "not computed",
 }
