@@ -40,7 +40,8 @@ def run(state: CliState, kind: str, path: Path, *, profile: Path | None, dry_run
 def _options(f):
     f = click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")(f)
     f = click.option("--quarantine", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Import the good rows; write bad rows with their reasons to this CSV.")(f)
+                     help="Import the good rows; write bad rows with their reasons to this CSV "
+                     "(rows as given, personal data included: keep it as safe as the input).")(f)
     f = click.option("--dry-run", is_flag=True, help="Check everything, store nothing.")(f)
     f = click.option("--profile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="Column-mapping profile (YAML or TOML).")(f)
@@ -60,7 +61,8 @@ def register(cli: click.Group) -> None:
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--dry-run", is_flag=True, help="Check everything, store nothing.")
     @click.option("--quarantine", type=click.Path(dir_okay=False, path_type=Path),
-                  help="Import the good rows; write bad rows with their reasons to this CSV.")
+                  help="Import the good rows; write bad rows with their reasons to this CSV "
+                     "(rows as given, personal data included: keep it as safe as the input).")
     @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
     @pass_state
     def import_ipis(state: CliState, file: Path, dry_run: bool, quarantine: Path | None, as_json: bool) -> None:
@@ -78,8 +80,26 @@ def register(cli: click.Group) -> None:
         _make(import_group, kind)
 
 
+class _KindCommand(click.Command):
+    """An import command whose help lists the kind's fields, read only when help is asked for."""
+
+    def format_help_text(self, ctx, formatter) -> None:
+        super().format_help_text(ctx, formatter)
+        from minewatch.registry.service import record_kinds
+
+        kind = record_kinds()[self.name]()
+        rows = []
+        for f in kind.fields:
+            also = f" (also: {', '.join(f.aliases)})" if f.aliases else ""
+            vocab = f"; one of the '{f.vocab}' vocabulary" if f.vocab else ""
+            rows.append((f.name + ("*" if f.required else ""), f"{f.type}{vocab}{also}"))
+        if rows:
+            with formatter.section("Fields (* required; headers matched case-insensitively)"):
+                formatter.write_dl(rows)
+
+
 def _make(group: click.Group, kind: str) -> None:
-    @group.command(kind)
+    @group.command(kind, cls=_KindCommand)
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @_options
     @pass_state
