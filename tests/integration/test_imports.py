@@ -182,3 +182,34 @@ def test_real_drc_titles_give_the_share_of_ipis_sites_inside_titles(app, cli):
     assert 0 < len(zea) < len(titled)
     summary = cli("sites", "list", "--summary").output
     assert "artisanal zone" in summary
+
+
+def test_xlsx_and_geojson_sites_import(app, cli, tmp_path):
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Site ID", "Nom", "Pays", "Latitude", "Longitude", "Minerais", "Date"])
+    ws.append(["X1", "Mukungwe", "CD", -2.7, 28.7, "Or", dt.date(2022, 5, 17)])
+    ws.append(["X2", "Bisie", "CD", -1.0, 27.6, "Cassitérite, Coltan", dt.date(2021, 1, 2)])
+    xlsx = tmp_path / "sites.xlsx"
+    wb.save(xlsx)
+    profile = _write(tmp_path, "p.toml", 'kind = "sites"\n[columns]\ncode = "Site ID"\nname = "Nom"\n'
+                                         'country = "Pays"\nminerals = "Minerais"\nregistered_on = "Date"\n')
+    cli("import", "sites", str(xlsx), "--profile", str(profile))
+    x2 = json.loads(cli("sites", "show", "X2", "--json").output)
+    assert x2["minerals"] == ["cassiterite", "coltan"]
+    gj = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "P1", "name": "Pit area", "country": "CD"},
+         "geometry": {"type": "Polygon", "coordinates": [[[28.0, -3.0], [28.01, -3.0], [28.01, -2.99], [28.0, -3.0]]]}},
+        {"type": "Feature", "properties": {"code": "P2", "name": "Shaft"},
+         "geometry": {"type": "Point", "coordinates": [28.5, -2.5]}}]}
+    cli("import", "sites", str(_write(tmp_path, "sites.geojson", json.dumps(gj))))
+    p1 = json.loads(cli("sites", "show", "P1", "--json").output)
+    assert -3.0 < p1["latitude"] < -2.99 and 28.0 < p1["longitude"] < 28.01
+    found = {s["code"] for s in json.loads(cli("sites", "list", "--bbox", "28.005,-2.999,28.006,-2.998",
+                                                 "--json").output)}
+    assert "P1" in found
+    assert _stats(cli)["sites"] == 4
