@@ -55,7 +55,8 @@ def register(cli: click.Group) -> None:
             click.echo(f"  {RELATIONS.get(key, key):<52} {n:>6,} ({n / sites:5.1%})")
         home = app.settings.home
         click.echo(f"""
-Where to look (with MINEWATCH_HOME={home}):
+Where to look:
+  export MINEWATCH_HOME={home}
   .venv/bin/minewatch sites list --country CD --mineral gold --limit 10
   .venv/bin/minewatch sites list --near -2.49,28.86 --km 50
   .venv/bin/minewatch sites list --title-relation inside_artisanal_zone --summary
