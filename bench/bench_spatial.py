@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import base64
 import os
-import platform
 import statistics
 import tempfile
 import time
@@ -30,20 +29,11 @@ from pathlib import Path
 import numpy as np
 import sqlalchemy as sa
 
+from _common import machine
+
 KEY = base64.b64encode(b"b" * 32).decode()
 REGION = (23.0, -12.0, 31.0, 5.0)  # eastern DRC: min_lon, min_lat, max_lon, max_lat
 
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{platform.platform()} | {cpu} | {os.cpu_count()} cores | Python {platform.python_version()}"
 
 
 def generate_sites(n: int, rng: np.random.Generator, polygons: float = 0.02) -> list[dict]:
