@@ -9,7 +9,11 @@ the spatial repositories use there.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
+import operator
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -56,6 +60,83 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.timezone.utc)
         return value.astimezone(dt.timezone.utc)
+
+
+def insert_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
+    """Insert ``rows`` (dicts keyed by column) in executemany batches, one per set of keys.
+
+    Like the ORM's bulk insert, a None is left out where the column has a default, so the default
+    applies (the ORM leaves out every None, which splits rows with None in varying places into
+    many small statements). Each set of keys is compiled once for the session's dialect and its
+    values converted by the columns' own bind processors, the ones SQLAlchemy's ``insert`` applies,
+    then handed to the driver's executemany: SQLAlchemy's per-row parameter handling costs more
+    than the insert itself. Rows that leave a column to a Python-side default go through
+    SQLAlchemy's ``insert``, which computes it.
+    """
+    if not rows:
+        return
+    conn = session.connection()
+    defaulted = _defaulted_columns(table)
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        if defaulted and any(r.get(k) is None for k in defaulted):
+            r = {k: v for k, v in r.items() if v is not None or k not in defaulted}
+        groups.setdefault(tuple(r), []).append(r)
+    for keys, group in groups.items():
+        plan = _insert_plan(conn.dialect, table, keys)
+        if plan is None:
+            conn.execute(sa.insert(table), group)
+        else:
+            conn.exec_driver_sql(plan.sql, plan.parameters(group))
+
+
+@functools.lru_cache(maxsize=64)
+def _defaulted_columns(table: sa.Table) -> frozenset[str]:
+    return frozenset(c.key for c in table.columns if c.default is not None or c.server_default is not None)
+
+
+@dataclass(frozen=True)
+class _InsertPlan:
+    """One compiled INSERT and how to turn rows (dicts) into the driver's parameters."""
+
+    sql: str
+    names: tuple[str, ...]  # bind names, in the statement's order when positional
+    processors: tuple[tuple[int, Callable], ...]  # (position in names, bind processor)
+    positional: bool
+
+    def parameters(self, rows: list[dict]) -> list:
+        get = operator.itemgetter(*self.names)
+        values = [get(r) for r in rows] if len(self.names) > 1 else [(get(r),) for r in rows]
+        if self.processors:
+            columns = list(zip(*values))
+            for i, process in self.processors:
+                # Processors are pure: a value that every row shares (a timestamp), or None, is processed once.
+                column = columns[i]
+                if all(map(operator.is_, column, itertools.repeat(column[0]))):
+                    columns[i] = itertools.repeat(process(column[0]), len(column))
+                else:
+                    none = process(None)
+                    columns[i] = [none if v is None else process(v) for v in column]
+            values = list(zip(*columns))
+        if self.positional:
+            return values
+        return [dict(zip(self.names, v)) for v in values]
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_plan(dialect, table: sa.Table, keys: tuple[str, ...]) -> _InsertPlan | None:
+    """The plan for rows with these keys; None when SQLAlchemy must fill in a Python-side default."""
+    compiled = sa.insert(table).compile(dialect=dialect, column_keys=list(keys))
+    names = tuple(compiled.positiontup) if compiled.positional else tuple(compiled.binds)
+    if compiled.insert_prefetch or set(names) != set(keys):
+        return None
+    processors = []
+    for i, name in enumerate(names):
+        column_type = table.columns[name].type
+        process = column_type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            processors.append((i, process))
+    return _InsertPlan(compiled.string, names, tuple(processors), compiled.positional)
 
 
 def _sqlite_pragmas(dbapi_conn, _record):

@@ -10,7 +10,7 @@ from json.encoder import encode_basestring as _json_str  # what json.dumps(ensur
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from minewatch.adapters.db import is_postgres, utcnow
+from minewatch.adapters.db import insert_rows, is_postgres, utcnow
 from minewatch.audit.model import CHAINED_FIELDS, GENESIS, ChainBreak, _default, canonical_json, verify_chain
 from minewatch.audit.orm import AuditEvent, AuditHead
 
@@ -61,7 +61,7 @@ class AuditLog:
             row = {**common, "seq": seq, **ev, "prev_hash": prev}
             row["hash"] = prev = hash_of(prev, ev, seq)
             rows.append(row)
-        self.session.execute(sa.insert(AuditEvent.__table__), rows)  # Core executemany: one statement
+        insert_rows(self.session, AuditEvent.__table__, rows)
         head.seq, head.hash = seq, prev
         self.session.flush()
         n = len(self._pending)

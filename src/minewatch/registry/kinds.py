@@ -7,6 +7,7 @@ import dataclasses
 import shapely
 import sqlalchemy as sa
 
+from minewatch.adapters.db import insert_rows
 from minewatch.cooperatives.orm import Cooperative
 from minewatch.kit.countries import bbox_of
 from minewatch.kit.findings import ParseProblem, Problem
@@ -129,7 +130,7 @@ def store_sites(ctx: StoreContext, records: list[dict]) -> dict[str, int]:
             for code, ms in minerals.items() if ids[(code,)] in touched_ids for i, m in enumerate(ms)
         ]
         if mineral_rows:
-            s.execute(SiteMineral.__table__.insert(), mineral_rows)  # Core: one executemany
+            insert_rows(s, SiteMineral.__table__, mineral_rows)
     return {k[0]: v for k, v in ids.items()}
 
 

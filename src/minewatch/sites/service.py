@@ -109,9 +109,11 @@ def _relink_with_shapely(session, actor) -> tuple[int, int]:
     import shapely
 
     concessions = repo.concession_shapes(session, actor)
+    if not concessions:  # nothing to link: the sites' shapes need not be read
+        return repo.replace_site_concessions(session, actor, []), 0
     sites = repo.site_shapes(session, actor)
     conc_geoms, invalid = repair_polygons(shapely.from_wkb([wkb for _, wkb in concessions]))
     site_geoms = shapely.from_wkb([wkb for _, wkb in sites])
-    pairs = intersecting_pairs(site_geoms, conc_geoms) if concessions and sites else []
+    pairs = intersecting_pairs(site_geoms, conc_geoms) if sites else []
     links = [(sites[i][0], concessions[j][0]) for i, j in pairs]
     return repo.replace_site_concessions(session, actor, links), invalid
