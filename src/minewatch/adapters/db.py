@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -150,20 +151,29 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.close()
 
 
+def _json_dumps(value) -> str:
+    # orjson writes JSON columns several times faster than the standard library (an import stores
+    # a provenance dict per row); it refuses NaN and non-string keys, which no JSON column holds.
+    return orjson.dumps(value).decode("utf-8")
+
+
+JSON_OPTIONS = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for ``url``; creates the SQLite folder if needed."""
     sa_url = sa.engine.make_url(url)
     if sa_url.get_backend_name() == "sqlite":
         if sa_url.database and sa_url.database != ":memory:":
             Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, echo=echo)
+        engine = sa.create_engine(url, echo=echo, **JSON_OPTIONS)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if sa_url.get_backend_name() == "postgresql":
         import geoalchemy2  # noqa: F401  (teaches SQLAlchemy the PostGIS types for reflection)
 
         try:
-            return sa.create_engine(url, echo=echo, pool_pre_ping=True)
+            return sa.create_engine(url, echo=echo, pool_pre_ping=True, **JSON_OPTIONS)
         except ModuleNotFoundError as exc:  # psycopg missing
             raise ConfigError(
                 "PostgreSQL needs the 'postgres' extra: pip install 'minewatch[postgres]'"

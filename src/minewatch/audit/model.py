@@ -17,6 +17,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+import orjson
+
 GENESIS = "0" * 64
 
 CHAINED_FIELDS = (
@@ -25,7 +27,8 @@ CHAINED_FIELDS = (
 )
 
 
-def _default(value):
+def jsonable(value):
+    """What JSON cannot hold natively, in a stable form (dates ISO, bytes base64, geometries WKB hex)."""
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
@@ -44,18 +47,26 @@ def _default(value):
 
 
 # json.dumps with these options would build this same encoder on every call.
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=jsonable)
 
 
 def canonical_json(data: dict) -> str:
     return _CANONICAL.encode(data)
 
 
+_DIGEST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
 def digest(data: dict | None) -> str | None:
-    """SHA-256 of a record's canonical JSON; ``None`` for no record (before a create)."""
+    """SHA-256 of a record's sorted JSON; ``None`` for no record (before a create).
+
+    Content digests are only compared with digests made by this same function (re-imports), so
+    they use orjson, several times faster than the standard library on records of ~80 fields.
+    The hash chain keeps :func:`canonical_json`.
+    """
     if data is None:
         return None
-    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+    return hashlib.sha256(orjson.dumps(data, option=_DIGEST_OPTIONS, default=jsonable)).hexdigest()
 
 
 def chain_hash(prev_hash: str, fields: dict) -> str:

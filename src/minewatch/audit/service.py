@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from minewatch.adapters.db import insert_rows, is_postgres, utcnow
-from minewatch.audit.model import CHAINED_FIELDS, GENESIS, ChainBreak, _default, canonical_json, verify_chain
+from minewatch.audit.model import CHAINED_FIELDS, GENESIS, ChainBreak, jsonable, canonical_json, verify_chain
 from minewatch.audit.orm import AuditEvent, AuditHead
 
 
@@ -95,7 +95,7 @@ def _chain_hasher(common: dict):
     assert set(common) | _EVENT_FIELDS == set(CHAINED_FIELDS)
     template = ('{"action":%s,"actor_email":' + _js(common["actor_email"]) + ',"actor_id":' + _js(common["actor_id"])
                 + ',"after_digest":%s,"before_digest":%s,"context":' + _js(common["context"])
-                + ',"entity_id":%s,"entity_type":%s,"occurred_at":' + _js(_default(common["occurred_at"]))
+                + ',"entity_id":%s,"entity_type":%s,"occurred_at":' + _js(jsonable(common["occurred_at"]))
                 + ',"org_id":' + _js(common["org_id"]) + ',"seq":%s}')
 
     def hash_of(prev_hash: str, ev: dict, seq: int) -> str:
