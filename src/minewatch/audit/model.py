@@ -54,7 +54,7 @@ def canonical_json(data: dict) -> str:
     return _CANONICAL.encode(data)
 
 
-_DIGEST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+_DIGEST_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
 
 def digest(data: dict | None) -> str | None:
