@@ -1,7 +1,7 @@
 """Time ``import_file(kind_name="ipis")`` on IPIS's real open data, beside a naive pandas load.
 
 The file is IPIS's ``cod_mines_curated_all_opendata_p_ipis`` layer as CSV (6,955 visit rows x 85
-columns; ``/work/shared/data/ipis-drc-asm-sites/`` by default, or ``--path``). Each measurement runs
+columns; ``../shared/data/ipis-drc-asm-sites/`` by default, or ``--path``). Each measurement runs
 in a fresh subprocess, so no run warms another's caches and module imports are not timed:
 
 pandas      ``pandas.read_csv(path)`` + ``DataFrame.to_sql`` into a fresh SQLite file through a
@@ -33,7 +33,6 @@ import argparse
 import base64
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -42,27 +41,12 @@ import time
 import uuid
 from pathlib import Path
 
-DEFAULT_PATH = Path("/work/shared/data/ipis-drc-asm-sites/cod_mines_curated_all_opendata_p_ipis.csv")
+from _common import SHARED_DATA, machine
+
+DEFAULT_PATH = SHARED_DATA / "ipis-drc-asm-sites" / "cod_mines_curated_all_opendata_p_ipis.csv"
 KEY = base64.b64encode(b"b" * 32).decode()
 STEPS = ("pandas", "pandas-sqlite3", "minewatch", "re-import")
 
-
-def machine() -> str:
-    import sqlite3
-
-    import sqlalchemy as sa
-
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = " | load %.2f %.2f %.2f" % os.getloadavg() if hasattr(os, "getloadavg") else ""
-    return (f"{platform.platform()} | {cpu} | {os.cpu_count()} cores | Python {platform.python_version()} | "
-            f"SQLite {sqlite3.sqlite_version} | SQLAlchemy {sa.__version__}{load}")
 
 
 def _timed(call) -> dict:

@@ -29,7 +29,6 @@ import csv
 import datetime as dt
 import json
 import os
-import platform
 import random
 import resource
 import shutil
@@ -38,6 +37,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import machine
 
 KEY = base64.b64encode(b"b" * 32).decode()
 FIRST = ("Amani Bahati Chance Dieu-Merci Espérance Furaha Grâce Imani Jean-Pierre Kavira Lumière Marie Neema "
@@ -51,18 +52,6 @@ HEADER = ["person_id", "full_name", "sex", "date_of_birth", "birth_year", "appro
           "consent_alerts", "consent_alerts_at"]
 PROFILE = "kind: people\noptions:\n  default_country_code: '243'\n"
 
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = " | load %.2f %.2f %.2f" % os.getloadavg() if hasattr(os, "getloadavg") else ""
-    return f"{platform.platform()} | {cpu} | {os.cpu_count()} cores | Python {platform.python_version()}{load}"
 
 
 def generate(path: Path, rows: int, seed: int = 42) -> None:
