@@ -11,11 +11,15 @@ from minewatch.adapters.db import UTCDateTime, utcnow
 
 
 class OrgOwned:
-    """Every record belongs to exactly one organisation (the tenant)."""
+    """Every record belongs to exactly one organisation (the tenant).
+
+    No index of its own: each table's natural key is unique on ``(org_id, ...)``, whose index
+    serves organisation-scoped queries too (an extra index would only slow inserts).
+    """
 
     @declared_attr
     def org_id(cls) -> Mapped[int]:
-        return mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+        return mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=False)
 
 
 class Tracked:
@@ -27,7 +31,7 @@ class Tracked:
 
 
 class BBoxed:
-    """Geometry as WKB plus an indexed bounding box (the SQLite prefilter).
+    """Geometry as WKB plus its bounding box (the SQLite prefilter; sites index it with their geometry type).
 
     On PostgreSQL the migration adds generated ``geom`` (geometry 4326) and ``geog`` (geography)
     columns computed from ``geom_wkb``, each with a GiST index.
@@ -36,6 +40,6 @@ class BBoxed:
     geom_wkb: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     geometry_type: Mapped[str | None] = mapped_column(sa.String(20))
     min_lon: Mapped[float | None] = mapped_column(sa.Float)
-    min_lat: Mapped[float | None] = mapped_column(sa.Float, index=True)
+    min_lat: Mapped[float | None] = mapped_column(sa.Float)
     max_lon: Mapped[float | None] = mapped_column(sa.Float)
-    max_lat: Mapped[float | None] = mapped_column(sa.Float, index=True)
+    max_lat: Mapped[float | None] = mapped_column(sa.Float)

@@ -13,6 +13,7 @@ from minewatch.adapters.orm_common import OrgOwned
 
 class ImportBatch(OrgOwned, Base):
     __tablename__ = "import_batches"
+    __table_args__ = (sa.Index("ix_import_batches_org_id", "org_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(30))

@@ -111,10 +111,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_concessions')),
     sa.UniqueConstraint('org_id', 'source', 'external_id', name=op.f('uq_concessions_org_id_source_external_id'))
     )
-    with op.batch_alter_table('concessions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_concessions_max_lat'), ['max_lat'], unique=False)
-        batch_op.create_index(batch_op.f('ix_concessions_min_lat'), ['min_lat'], unique=False)
-        batch_op.create_index(batch_op.f('ix_concessions_org_id'), ['org_id'], unique=False)
 
     op.create_table('cooperatives',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -132,8 +128,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cooperatives')),
     sa.UniqueConstraint('org_id', 'external_id', name=op.f('uq_cooperatives_org_id_external_id'))
     )
-    with op.batch_alter_table('cooperatives', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_cooperatives_org_id'), ['org_id'], unique=False)
 
     op.create_table('import_batches',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -179,7 +173,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('org_id', 'external_id', name=op.f('uq_people_org_id_external_id'))
     )
     with op.batch_alter_table('people', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_people_org_id'), ['org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_people_phone_hash'), ['phone_hash'], unique=False)
 
     op.create_table('users',
@@ -220,7 +213,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_memberships_cooperative_id'), ['cooperative_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_memberships_org_id'), ['org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_memberships_person_id'), ['person_id'], unique=False)
 
     op.create_table('sites',
@@ -265,9 +257,6 @@ def upgrade() -> None:
     with op.batch_alter_table('sites', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_sites_country'), ['country'], unique=False)
         batch_op.create_index('ix_sites_geometry_type_min_lat', ['geometry_type', 'min_lat'], unique=False)
-        batch_op.create_index(batch_op.f('ix_sites_max_lat'), ['max_lat'], unique=False)
-        batch_op.create_index(batch_op.f('ix_sites_min_lat'), ['min_lat'], unique=False)
-        batch_op.create_index(batch_op.f('ix_sites_org_id'), ['org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sites_title_relation'), ['title_relation'], unique=False)
 
     op.create_table('assignments',
@@ -290,7 +279,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('org_id', 'person_id', 'site_id', 'task', 'valid_from', name=op.f('uq_assignments_org_id_person_id_site_id_task_valid_from'))
     )
     with op.batch_alter_table('assignments', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_assignments_org_id'), ['org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_assignments_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_assignments_site_id'), ['site_id'], unique=False)
 
@@ -364,7 +352,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('org_id', 'source', 'source_visit_id', name=op.f('uq_site_visits_org_id_source_source_visit_id'))
     )
     with op.batch_alter_table('site_visits', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_site_visits_org_id'), ['org_id'], unique=False)
         batch_op.create_index('ix_site_visits_site_date', ['site_id', 'visit_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_site_visits_visit_date'), ['visit_date'], unique=False)
 
@@ -382,7 +369,6 @@ def downgrade() -> None:
     with op.batch_alter_table('site_visits', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_site_visits_visit_date'))
         batch_op.drop_index('ix_site_visits_site_date')
-        batch_op.drop_index(batch_op.f('ix_site_visits_org_id'))
 
     op.drop_table('site_visits')
     with op.batch_alter_table('site_minerals', schema=None) as batch_op:
@@ -396,21 +382,16 @@ def downgrade() -> None:
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assignments_site_id'))
         batch_op.drop_index(batch_op.f('ix_assignments_person_id'))
-        batch_op.drop_index(batch_op.f('ix_assignments_org_id'))
 
     op.drop_table('assignments')
     with op.batch_alter_table('sites', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sites_title_relation'))
-        batch_op.drop_index(batch_op.f('ix_sites_org_id'))
-        batch_op.drop_index(batch_op.f('ix_sites_min_lat'))
-        batch_op.drop_index(batch_op.f('ix_sites_max_lat'))
         batch_op.drop_index('ix_sites_geometry_type_min_lat')
         batch_op.drop_index(batch_op.f('ix_sites_country'))
 
     op.drop_table('sites')
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_memberships_person_id'))
-        batch_op.drop_index(batch_op.f('ix_memberships_org_id'))
         batch_op.drop_index(batch_op.f('ix_memberships_cooperative_id'))
 
     op.drop_table('memberships')
@@ -420,21 +401,14 @@ def downgrade() -> None:
     op.drop_table('users')
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_people_phone_hash'))
-        batch_op.drop_index(batch_op.f('ix_people_org_id'))
 
     op.drop_table('people')
     with op.batch_alter_table('import_batches', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_batches_org_id'))
 
     op.drop_table('import_batches')
-    with op.batch_alter_table('cooperatives', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_cooperatives_org_id'))
 
     op.drop_table('cooperatives')
-    with op.batch_alter_table('concessions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_concessions_org_id'))
-        batch_op.drop_index(batch_op.f('ix_concessions_min_lat'))
-        batch_op.drop_index(batch_op.f('ix_concessions_max_lat'))
 
     op.drop_table('concessions')
     op.drop_table('audit_heads')
