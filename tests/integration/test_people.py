@@ -226,3 +226,11 @@ def test_forget_asks_for_confirmation(app, cli, tmp_path):
     res = cli("people", "consent", "P2", "--data", "no", ok=False)  # CliRunner gives no input: aborted
     assert res.exit_code == 1 and "Erase person #" in res.output
     assert _person_row(app, "P2")["full_name"] == "Amani Bisimwa"
+
+
+def test_surplus_cells_of_a_person_row_are_not_repeated_in_problems(app, cli, tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text("external_id,full_name\nP1,Amani Bahati,+243812345678\n", encoding="utf-8")
+    res = cli("import", "people", str(path), ok=False)
+    assert "more cell(s) than the header" in res.output
+    assert "812345678" not in res.output

@@ -179,6 +179,7 @@ def _vault(ctx: StoreContext):
 class PeopleKind(RecordKind):
     """People registered by the organisation: miners, members, workers. Keyed on ``external_id``."""
 
+    personal_data = True
     name = "people"
     entity_type = "person"
     permission = "people.write"

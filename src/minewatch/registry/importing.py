@@ -164,6 +164,9 @@ class RecordKind:
     # Parts of one record spread over several rows (a title's parcels): rows with the same key and
     # otherwise equal content go on to ``store`` together, which merges them.
     merge_fields: tuple[str, ...] = ()
+    # Rows carry personal data (names, phones): problems about cells outside the known fields
+    # (surplus cells) do not repeat those cells' text.
+    personal_data: bool = False
     # The table whose changes the report's inserted/updated/unchanged count (default: the first stored).
     primary_table: str | None = None
 
@@ -502,9 +505,10 @@ def _import_chunk(ctx: StoreContext, kind: RecordKind, chunk: list[tuple[int, di
                 values[name] = const
         record, problems = kind.map_row(values, row, row_number, profile, columns)
         if row.get("__extra__"):
+            extra = None if kind.personal_data else ";".join(str(x) for x in row["__extra__"])
             problems.append(Problem("error", "too_many_cells",
                                     f"the row has {len(row['__extra__'])} more cell(s) than the header",
-                                    row_number, None, ";".join(str(x) for x in row["__extra__"])))
+                                    row_number, None, extra))
         if not any(p.is_error for p in problems):
             problems.extend(seen.check(record, row_number))
         if not problems:
