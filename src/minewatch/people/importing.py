@@ -41,8 +41,10 @@ from minewatch.kit import parsing
 from minewatch.kit.crypto import normalise_phone
 from minewatch.kit.findings import ParseProblem, Problem
 from minewatch.people import repository as repo
+from minewatch.cooperatives.orm import Cooperative
 from minewatch.people.orm import Assignment, Membership, Person
-from minewatch.registry.importing import Field, RecordKind, StoreContext, upsert
+from minewatch.registry.importing import Field, RecordKind, StoreContext, ids_by_key, upsert
+from minewatch.sites.orm import Site
 from minewatch.registry.profile import Profile
 
 MAX_AGE_YEARS = 110
@@ -363,13 +365,12 @@ class MembershipsKind(RecordKind):
         return period_problems(record, row_number)
 
     def store(self, ctx: StoreContext, rows: list[tuple[int, dict]]) -> dict[int, list[Problem]]:
-        s, org_id = ctx.session, ctx.actor.org_id
-        people = repo.person_ids(s, org_id, (r["person"] for _, r in rows))
-        coops = repo.cooperative_ids(s, org_id, (r["cooperative"] for _, r in rows))
+        people = ids_by_key(ctx, Person.external_id, (r["person"] for _, r in rows))
+        coops = ids_by_key(ctx, Cooperative.external_id, (r["cooperative"] for _, r in rows))
         failed: dict[int, list[Problem]] = {}
         db_rows = []
         for row_number, r in rows:
-            problems = _unknown(row_number, ("person", r["person"], people), ("cooperative", r["cooperative"], coops))
+            problems = _unknown(ctx, row_number, ("person", r["person"], people), ("cooperative", r["cooperative"], coops))
             if problems:
                 failed[row_number] = problems
                 continue
@@ -407,13 +408,12 @@ class AssignmentsKind(RecordKind):
         return problems
 
     def store(self, ctx: StoreContext, rows: list[tuple[int, dict]]) -> dict[int, list[Problem]]:
-        s, org_id = ctx.session, ctx.actor.org_id
-        people = repo.person_ids(s, org_id, (r["person"] for _, r in rows))
-        sites = repo.site_ids(s, org_id, (r["site"] for _, r in rows))
+        people = ids_by_key(ctx, Person.external_id, (r["person"] for _, r in rows))
+        sites = ids_by_key(ctx, Site.code, (r["site"] for _, r in rows))
         failed: dict[int, list[Problem]] = {}
         db_rows = []
         for row_number, r in rows:
-            problems = _unknown(row_number, ("person", r["person"], people), ("site", r["site"], sites))
+            problems = _unknown(ctx, row_number, ("person", r["person"], people), ("site", r["site"], sites))
             if problems:
                 failed[row_number] = problems
                 continue
@@ -428,8 +428,8 @@ class AssignmentsKind(RecordKind):
 _IMPORT_FIRST = {"person": "people", "cooperative": "cooperatives", "site": "sites"}
 
 
-def _unknown(row_number: int, *refs: tuple[str, str, dict]) -> list[Problem]:
+def _unknown(ctx: StoreContext, row_number: int, *refs: tuple[str, str, dict]) -> list[Problem]:
     return [Problem("error", f"unknown_{what}",
                     f"no {what} {value!r} in this organisation (import {_IMPORT_FIRST[what]} first)",
-                    row_number, what, value)
+                    row_number, ctx.column(what), value)
             for what, value, known in refs if value not in known]

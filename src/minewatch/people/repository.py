@@ -81,31 +81,6 @@ def external_ids_present(session: Session, org_id: int, external_ids: Iterable[s
     return out
 
 
-def person_ids(session: Session, org_id: int, external_ids: Iterable[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for part in _batches(external_ids):
-        rows = session.execute(_people(org_id, Person.external_id, Person.id).where(Person.external_id.in_(part)))
-        out.update((ext, id_) for ext, id_ in rows)
-    return out
-
-
-def cooperative_ids(session: Session, org_id: int, external_ids: Iterable[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for part in _batches(external_ids):
-        rows = session.execute(sa.select(Cooperative.external_id, Cooperative.id).where(
-            Cooperative.org_id == org_id, Cooperative.external_id.in_(part)))
-        out.update((ext, id_) for ext, id_ in rows)
-    return out
-
-
-def site_ids(session: Session, org_id: int, codes: Iterable[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for part in _batches(codes):
-        rows = session.execute(sa.select(Site.code, Site.id).where(Site.org_id == org_id, Site.code.in_(part)))
-        out.update((code, id_) for code, id_ in rows)
-    return out
-
-
 def memberships_of(session: Session, org_id: int, person_id: int) -> list[dict]:
     stmt = (
         sa.select(Cooperative.external_id.label("cooperative"), Cooperative.name.label("cooperative_name"),

@@ -592,6 +592,18 @@ def _cell(v) -> str:
 
 # -- storing --------------------------------------------------------------------------------------
 
+def ids_by_key(ctx: StoreContext, column, values) -> dict:
+    """{natural key: id} of the organisation's records whose ``column`` (e.g. ``Site.code``) is in ``values``."""
+    model = column.class_
+    wanted = list(dict.fromkeys(v for v in values if v is not None))
+    out: dict = {}
+    for i in range(0, len(wanted), 500):
+        rows = ctx.session.execute(sa.select(column, model.id).where(
+            model.org_id == ctx.actor.org_id, column.in_(wanted[i:i + 500])))
+        out.update((key, id_) for key, id_ in rows)
+    return out
+
+
 def upsert(ctx: StoreContext, model, key_cols: tuple[str, ...], records: list[dict], *,
            digest_fn: Callable[[dict], str] = digest, digest_extra: list | None = None,
            ) -> tuple[dict[tuple, int], set[tuple]]:

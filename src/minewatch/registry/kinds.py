@@ -13,7 +13,7 @@ from minewatch.kit.countries import bbox_of
 from minewatch.kit.findings import ParseProblem, Problem
 from minewatch.kit.parsing import check_lat_lon
 from minewatch.kit.vocab import VOCABULARIES
-from minewatch.registry.importing import Field, RecordKind, StoreContext, upsert
+from minewatch.registry.importing import Field, RecordKind, StoreContext, ids_by_key, upsert
 from minewatch.registry.profile import Profile
 from minewatch.sites import geometry
 from minewatch.sites.model import geometry_columns, site_geometry_columns, site_geometry_problem
@@ -60,7 +60,7 @@ class SitesKind(RecordKind):
 
     def store(self, ctx: StoreContext, rows: list[tuple[int, dict]]) -> dict[int, list[Problem]]:
         failed: dict[int, list[Problem]] = {}
-        coop_ids = _cooperative_ids(ctx, {r["cooperative"] for _, r in rows if r.get("cooperative")})
+        coop_ids = ids_by_key(ctx, Cooperative.external_id, (r.get("cooperative") for _, r in rows))
         good = []
         for row_number, r in rows:
             coop = r.get("cooperative")
@@ -133,14 +133,6 @@ def store_sites(ctx: StoreContext, records: list[dict]) -> dict[str, int]:
             insert_rows(s, SiteMineral.__table__, mineral_rows)
     return {k[0]: v for k, v in ids.items()}
 
-
-def _cooperative_ids(ctx: StoreContext, refs: set[str]) -> dict[str, int]:
-    if not refs:
-        return {}
-    rows = ctx.session.execute(
-        sa.select(Cooperative.external_id, Cooperative.id).where(
-            Cooperative.org_id == ctx.actor.org_id, Cooperative.external_id.in_(list(refs))))
-    return {ext: id_ for ext, id_ in rows}
 
 
 class CooperativesKind(RecordKind):
@@ -233,7 +225,7 @@ class VisitsKind(RecordKind):
         return (record["source"], record["source_visit_id"])
 
     def store(self, ctx: StoreContext, rows: list[tuple[int, dict]]) -> dict[int, list[Problem]]:
-        site_ids = site_ids_by_code(ctx, {r["site_code"] for _, r in rows})
+        site_ids = ids_by_key(ctx, Site.code, (r["site_code"] for _, r in rows))
         failed: dict[int, list[Problem]] = {}
         records = []
         for row_number, r in rows:
@@ -256,16 +248,6 @@ def visit_row(record: dict, site_id: int) -> dict:
             row[c] = None
     row["site_id"] = site_id
     return row
-
-
-def site_ids_by_code(ctx: StoreContext, codes: set[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    codes_list = sorted(codes)
-    for i in range(0, len(codes_list), 500):
-        rows = ctx.session.execute(sa.select(Site.code, Site.id).where(
-            Site.org_id == ctx.actor.org_id, Site.code.in_(codes_list[i:i + 500])))
-        out.update({code: id_ for code, id_ in rows})
-    return out
 
 
 ARTISANAL_ZONE_TYPES = VOCABULARIES["title_types"].keys_where("is_artisanal_zone")
