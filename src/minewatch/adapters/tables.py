@@ -312,16 +312,7 @@ def _read_csv(path: Path, *, encoding: str | None, delimiter: str | None) -> Tab
     else:
         stream = path.open(encoding="latin-1", newline="")
         lines = _lines(stream, path=path, encoding=encoding)
-    records = _records(lines, path=path, delimiter=delimiter)
-    try:
-        columns, header_row = _first_data(path, records)
-    except InvalidInput:
-        stream.close()
-        raise
-    rows = _rows(columns, records, start=header_row + 1, on_close=stream.close)
-    return TableReader(
-        path=path, format="csv", encoding=encoding, columns=columns, rows=rows, close=stream.close
-    )
+    return _reader(path, "csv", encoding, _records(lines, path=path, delimiter=delimiter), stream.close)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -372,15 +363,18 @@ def _read_xlsx(path: Path, *, sheet: str | None) -> TableReader:
     records = (
         [_excel_text(v) for v in values] for values in ws.iter_rows(min_row=1, values_only=True)
     )
+    return _reader(path, "xlsx", None, records, book.close)
+
+
+def _reader(path: Path, fmt: str, encoding: str | None, records, close) -> "TableReader":
+    """A TableReader over ``records`` (lists of cells), the first non-empty one being the header."""
     try:
         columns, header_row = _first_data(path, records)
     except InvalidInput:
-        book.close()
+        close()
         raise
-    rows = _rows(columns, records, start=header_row + 1, on_close=book.close)
-    return TableReader(
-        path=path, format="xlsx", encoding=None, columns=columns, rows=rows, close=book.close
-    )
+    rows = _rows(columns, records, start=header_row + 1, on_close=close)
+    return TableReader(path=path, format=fmt, encoding=encoding, columns=columns, rows=rows, close=close)
 
 
 # ---------------------------------------------------------------------------------------------
