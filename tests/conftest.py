@@ -21,6 +21,12 @@ IN_CI = os.environ.get("CI") == "true"
 TEST_KEY = base64.b64encode(b"k" * 32).decode()
 
 
+def pytest_configure(config):
+    from minewatch.accounts.model import use_password_profile
+
+    use_password_profile("CHEAPEST")  # argon2 at full cost would dominate the web tests' set-up
+
+
 def pytest_collection_modifyitems(config, items):
     if IN_CI and not os.environ.get(PG_ENV):
         kept, dropped = [], []

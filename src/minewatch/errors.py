@@ -5,7 +5,10 @@
     MinewatchError                      exit 1
     ├── ConfigError                     exit 2   settings or environment unusable
     ├── NotFound                        exit 3   no such record for this organisation
-    ├── PermissionDenied                exit 4   the actor may not do this
+    ├── PermissionDenied                exit 4   the actor may not do this            HTTP 403
+    │   └── NotAuthenticated            exit 4   nobody (valid) is logged in          HTTP 401
+    │       └── LoginRefused            exit 4   wrong e-mail or password             HTTP 401
+    │           └── TooManyAttempts     exit 4   too many failed logins               HTTP 429
     ├── InvalidInput                    exit 5   a value given by a person is wrong
     │   └── ImportRejected              exit 6   an import file has errors; nothing was stored
     ├── Conflict                        exit 7   the record exists / the state forbids it
@@ -50,6 +53,27 @@ class PermissionDenied(MinewatchError):
     code = "permission_denied"
     exit_code = 4
     http_status = 403
+
+
+class NotAuthenticated(PermissionDenied):
+    code = "not_authenticated"
+    http_status = 401
+
+
+class LoginRefused(NotAuthenticated):
+    """A login was refused (wrong credentials, or too many attempts)."""
+
+    code = "login_failed"
+    retry_after_s = 0
+
+
+class TooManyAttempts(LoginRefused):
+    code = "too_many_attempts"
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after_s: int = 60, code: str | None = None):
+        super().__init__(message, code=code)
+        self.retry_after_s = retry_after_s
 
 
 class InvalidInput(MinewatchError):

@@ -1,6 +1,6 @@
 """Errors of accounts."""
 
-from minewatch.errors import Conflict, InvalidInput, NotFound
+from minewatch.errors import Conflict, InvalidInput, LoginRefused, NotFound
 
 
 class OrganisationNotFound(NotFound):
@@ -17,3 +17,11 @@ class UserNotFound(NotFound):
 
 class AlreadyInitialised(Conflict):
     code = "already_initialised"
+
+
+class LoginFailed(LoginRefused):
+    code = "login_failed"
+
+
+class TokenNotFound(NotFound):
+    code = "token_not_found"

@@ -59,18 +59,75 @@ def new_password() -> str:
     return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
 
 
-_N, _R, _P = 2**14, 8, 1
+# Passwords: argon2id with argon2-cffi's default profile (RFC 9106's second recommended option:
+# t=3, m=64 MiB, p=4). Hashes
+# written by minewatch 0.1 (scrypt) are still accepted and rehashed at the next login.
+PASSWORD_MIN_LENGTH = 10
+_SCRYPT_PREFIX = "scrypt$"
 
 
-def hash_password(password: str, *, salt: bytes | None = None) -> str:
-    salt = salt or secrets.token_bytes(16)
-    key = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return f"scrypt${_N}${_R}${_P}${base64.b64encode(salt).decode()}${base64.b64encode(key).decode()}"
+_HASHER = None
+
+
+def use_password_profile(name: str) -> None:
+    """Choose argon2-cffi's parameter profile (``argon2.profiles``); the default is RFC_9106_LOW_MEMORY.
+    The test suite picks CHEAPEST, as Django's tests pick a fast hasher: hashing is not under test there."""
+    global _HASHER
+    from argon2 import PasswordHasher, profiles
+
+    _HASHER = PasswordHasher.from_parameters(getattr(profiles, name))
+
+
+def _hasher():
+    if _HASHER is None:
+        use_password_profile("RFC_9106_LOW_MEMORY")
+    return _HASHER
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
 
 
 def check_password(password: str, stored: str | None) -> bool:
-    if not stored or not stored.startswith("scrypt$"):
+    """Whether ``password`` matches the stored hash (argon2id, or the older scrypt form)."""
+    if not stored:
         return False
-    _, n, r, p, salt_b64, key_b64 = stored.split("$")
-    key = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt_b64), n=int(n), r=int(r), p=int(p), dklen=32)
-    return hmac.compare_digest(key, base64.b64decode(key_b64))
+    if stored.startswith(_SCRYPT_PREFIX):
+        _, n, r, p, salt_b64, key_b64 = stored.split("$")
+        key = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt_b64), n=int(n), r=int(r),
+                             p=int(p), dklen=32)
+        return hmac.compare_digest(key, base64.b64decode(key_b64))
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return _hasher().verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_needs_rehash(stored: str) -> bool:
+    return stored.startswith(_SCRYPT_PREFIX) or _hasher().check_needs_rehash(stored)
+
+
+def password_problem(password: str, *, email: str) -> str | None:
+    """Why a new password is refused (NIST SP 800-63B: length, not the account name), or None."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return f"a password needs at least {PASSWORD_MIN_LENGTH} characters"
+    if password.strip().lower() in {email.lower(), email.split("@")[0].lower()}:
+        return "a password must not be your e-mail address"
+    if len(set(password)) < 4:
+        return "a password needs more than three different characters"
+    return None
+
+
+# Tokens (session cookies, API tokens) are 256-bit random strings; only their SHA-256 is stored, which
+# is enough for secrets with that much entropy (no slow hash needed).
+API_TOKEN_PREFIX = "mwt_"
+
+
+def new_token(prefix: str = "") -> str:
+    return prefix + secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -30,3 +30,17 @@ def first_admin(session: Session, org_id: int) -> User | None:
 
 def users(session: Session, org_id: int) -> list[User]:
     return list(session.scalars(sa.select(User).where(User.org_id == org_id).order_by(User.id)))
+
+
+def user(session: Session, org_id: int, user_id: int) -> User | None:
+    return session.scalars(sa.select(User).where(User.org_id == org_id, User.id == user_id)).one_or_none()
+
+
+def users_by_email(session: Session, email: str) -> list[User]:
+    """Active users with this e-mail in any organisation (one person may belong to several)."""
+    return list(session.scalars(
+        sa.select(User).where(sa.func.lower(User.email) == email.lower(), User.is_active.is_(True)).order_by(User.id)))
+
+
+def organisation(session: Session, org_id: int) -> Organisation | None:
+    return session.get(Organisation, org_id)

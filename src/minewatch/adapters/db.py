@@ -242,12 +242,15 @@ class UnitOfWork:
             self.session = None
 
     def commit(self) -> None:
+        """Commit; the unit of work stays usable (a new transaction begins, lazily on the database)."""
         assert self.session is not None
         self.session.commit()
+        self.session.begin()
 
     def rollback(self) -> None:
         assert self.session is not None
         self.session.rollback()
+        self.session.begin()
 
     @property
     def bind(self):

@@ -6,7 +6,7 @@ A backup is one zip file::
                             file, row count, SHA-256 and each column's encoding; per stored file:
                             path, size and SHA-256
     tables/<table>.jsonl    one JSON object per row, in primary-key order, tables in dependency
-                            order (``metadata.sorted_tables``)
+                            order (``metadata.sorted_tables``), but for volatile ones (``info``)
     files/<path>            the stored files folder (``MINEWATCH_HOME/files``), if there is one
 
 Column encodings: ``plain`` (JSON string, number, boolean or null), ``datetime`` (ISO 8601 with
@@ -110,7 +110,8 @@ def create_backup(engine: Engine, *, actor, out_path: Path, files_dir: Path, for
 
     if not actor.may("backup"):
         raise PermissionDenied("only an admin may back up the database")
-    tables = metadata.sorted_tables
+    # Volatile tables (browser sessions, failed logins) are not data worth restoring.
+    tables = [t for t in metadata.sorted_tables if not t.info.get("volatile")]
     with atomic_output(Path(out_path), force=force) as tmp_path:
         with _snapshot(engine) as conn:
             revision = _snapshot_revision(conn)

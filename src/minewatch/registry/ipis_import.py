@@ -10,7 +10,7 @@ from __future__ import annotations
 from minewatch.kit.findings import Problem
 from minewatch.registry import ipis
 from minewatch.registry.importing import RecordKind, StoreContext, upsert
-from minewatch.registry.kinds import refresh_relations, store_sites, visit_row
+from minewatch.registry.kinds import refresh_indicators, refresh_relations, store_sites, visit_row
 from minewatch.registry.profile import Profile
 from minewatch.sites import geometry
 from minewatch.sites.orm import SiteVisit
@@ -57,6 +57,7 @@ class IpisKind(RecordKind):
 
     def after(self, ctx: StoreContext) -> None:
         refresh_relations(ctx)
+        refresh_indicators(ctx)
 
 
 def _vid_order(vid: str):

@@ -240,6 +240,9 @@ class VisitsKind(RecordKind):
             upsert(ctx, SiteVisit, ("source", "source_visit_id"), records)
         return failed
 
+    def after(self, ctx: StoreContext) -> None:
+        refresh_indicators(ctx)
+
 
 def visit_row(record: dict, site_id: int) -> dict:
     row = {c: record.get(c) for c in VISIT_COLUMNS}
@@ -333,3 +336,10 @@ def refresh_relations(ctx: StoreContext) -> None:
     from minewatch.sites.service import refresh_title_relations_in
 
     ctx.report.extra["title_relations"] = refresh_title_relations_in(ctx.session, ctx.actor, ctx.audit)
+
+
+def refresh_indicators(ctx: StoreContext) -> None:
+    """Derive each site's latest-visit indicators again (mercury, children, armed interference, workers)."""
+    from minewatch.sites.repository import refresh_indicators as refresh
+
+    ctx.report.extra["sites_with_indicators"] = refresh(ctx.session, ctx.actor)

@@ -135,3 +135,24 @@ class SiteConcession(Base):
     concession_id: Mapped[int] = mapped_column(
         sa.ForeignKey("concessions.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class SiteIndicator(Base):
+    """Derived: what a site's latest visit (by date, then id) said, for maps, filters and colours.
+
+    Recomputed from ``site_visits`` after every change of visits (:func:`sites.service.refresh_indicators_in`);
+    never typed. ``children_seen`` is true when the visit saw children (under 15 or 15-17) present or
+    working, false when it said no to all it asked, and null when it did not say.
+    """
+
+    __tablename__ = "site_indicators"
+
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("site_visits.id", ondelete="CASCADE"))
+    visit_date: Mapped[dt.date] = mapped_column(sa.Date)
+    visit_count: Mapped[int] = mapped_column(sa.Integer)
+    workers_count: Mapped[int | None] = mapped_column(sa.Integer)
+    mercury_used: Mapped[bool | None] = mapped_column(sa.Boolean)
+    children_seen: Mapped[bool | None] = mapped_column(sa.Boolean)
+    armed_interference: Mapped[bool | None] = mapped_column(sa.Boolean)

@@ -573,3 +573,41 @@ def set_title_relations(session: Session, actor, changes: list[tuple[int, str | 
                 # A derived value is not an edit of the record: updated_at stays as it was.
                 .values(title_relation=relation, updated_at=table.c.updated_at)
             )
+
+
+# --- Derived indicators of the latest visit -----------------------------------------------------------
+
+
+def refresh_indicators(session: Session, actor) -> int:
+    """Derive ``site_indicators`` of the organisation's sites from their visits again; returns how many
+    sites have one. One DELETE and one INSERT ... SELECT, so the database does the ranking."""
+    from minewatch.sites.orm import SiteIndicator
+
+    v = SiteVisit
+    ranked = (
+        sa.select(
+            v.id, v.site_id, v.org_id, v.visit_date, v.workers_count, v.mercury_used, v.armed_interference,
+            v.children_under15_present, v.children_under15_working, v.children_15_17_present,
+            v.children_15_17_working,
+            sa.func.row_number().over(partition_by=v.site_id, order_by=(v.visit_date.desc(), v.id.desc())).label("rk"),
+            sa.func.count().over(partition_by=v.site_id).label("n"),
+        )
+        .where(v.org_id == actor.org_id)
+        .subquery()
+    )
+    kids = (ranked.c.children_under15_present, ranked.c.children_under15_working,
+            ranked.c.children_15_17_present, ranked.c.children_15_17_working)
+    children_seen = sa.case(
+        (sa.or_(*(k.is_(True) for k in kids)), sa.true()),
+        (sa.and_(*(k.is_(None) for k in kids)), sa.null()),
+        else_=sa.false(),
+    )
+    select = sa.select(ranked.c.site_id, ranked.c.org_id, ranked.c.id, ranked.c.visit_date, ranked.c.n,
+                       ranked.c.workers_count, ranked.c.mercury_used, children_seen,
+                       ranked.c.armed_interference).where(ranked.c.rk == 1)
+    t = SiteIndicator.__table__
+    session.execute(sa.delete(t).where(t.c.org_id == actor.org_id))
+    session.execute(t.insert().from_select(
+        ["site_id", "org_id", "visit_id", "visit_date", "visit_count", "workers_count", "mercury_used",
+         "children_seen", "armed_interference"], select))
+    return session.scalar(sa.select(sa.func.count()).select_from(t).where(t.c.org_id == actor.org_id))

@@ -1,0 +1,46 @@
+"""``create_app``: the ASGI app of minewatch (FastAPI), built once from an :class:`~minewatch.bootstrap.App`."""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
+
+from minewatch.bootstrap import App, bootstrap
+from minewatch.config import Settings, load_settings
+from minewatch.web import errors
+from minewatch.web.deps import check_csrf
+from minewatch.web.security import SecurityHeaders
+
+# Modules with a ``router`` (an APIRouter), included in this order.
+ROUTERS = (
+    "minewatch.web.pages.auth",
+    "minewatch.web.pages.admin",
+)
+
+
+def create_app(app: App | None = None, *, settings: Settings | None = None) -> FastAPI:
+    """The web app for ``app`` (or for ``settings``, or the environment's settings)."""
+    import minewatch
+
+    mw = app or bootstrap(settings or load_settings())
+    api = FastAPI(
+        title="minewatch",
+        version=minewatch.__version__,
+        description="Registry of artisanal and small-scale mining sites: REST API (/api/v1) and "
+                    "OGC API - Features (/ogc).",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # Swagger UI would load scripts from a CDN: not offline, not under our CSP
+        redoc_url=None,
+        dependencies=[Depends(check_csrf)],
+    )
+    api.state.minewatch = mw
+    errors.install(api)
+    for name in ROUTERS:
+        api.include_router(importlib.import_module(name).router)
+    api.mount("/static", StaticFiles(packages=[("minewatch.web", "static")]), name="static")
+    api.add_middleware(GZipMiddleware, minimum_size=800)
+    api.add_middleware(SecurityHeaders)
+    return api

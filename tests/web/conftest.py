@@ -1,0 +1,95 @@
+"""Fixtures of the web tests: two organisations with data, an HTTP client, logins.
+
+``web`` is a :class:`WebWorld`: the minewatch App (SQLite or PostgreSQL, via ``db_url``), two
+organisations ``alpha`` and ``beta`` with generated IPIS sites (different seeds, so their site
+codes differ), one user per role in ``alpha``, known passwords, and ``client()`` for a FastAPI
+TestClient. ``login(client, email)`` logs a client in through the real login form.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+
+PASSWORD = "correct-horse-battery"
+ROLES = ("admin", "coordinator", "field_officer", "child_protection_officer", "auditor", "viewer")
+
+
+@dataclass
+class WebWorld:
+    app: object
+    actors: dict = field(default_factory=dict)  # org slug -> admin Actor
+
+    def client(self, **kwargs):
+        from fastapi.testclient import TestClient
+
+        from minewatch.web.app import create_app
+
+        return TestClient(create_app(self.app), follow_redirects=False, **kwargs)
+
+    def email(self, org: str, role: str = "admin") -> str:
+        return f"{role}@{org}.test"
+
+    def token(self, org: str = "alpha", role: str = "admin", name: str = "test") -> str:
+        from minewatch.accounts.web_auth import create_api_token
+
+        with self.app.uow() as uow:
+            token, _ = create_api_token(uow, actor=self.actors[org], user_email=self.email(org, role), name=name)
+        return token
+
+
+def csrf_of(html: str) -> str:
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert m, "no csrf_token in the page"
+    return m.group(1)
+
+
+def login(client, email: str, password: str = PASSWORD, *, next: str = "/"):
+    """Log in through the form (GET for the CSRF cookie, then POST); returns the POST response."""
+    page = client.get("/login")
+    assert page.status_code == 200, page.text
+    return client.post("/login", data={"email": email, "password": password, "next": next,
+                                       "csrf_token": csrf_of(page.text)})
+
+
+def build_world(app, tmp_path, *, sites_per_org: int = 12) -> WebWorld:
+    from minewatch.accounts.service import add_user, init_organisation, resolve_actor
+    from minewatch.accounts.web_auth import set_password
+    from minewatch.demo.synthetic import generate_ipis_csv
+    from minewatch.registry.service import import_file
+
+    world = WebWorld(app)
+    for seed, slug in ((1, "alpha"), (2, "beta")):
+        with app.uow() as uow:
+            init_organisation(uow, name=slug.title(), slug=slug, admin_email=f"admin@{slug}.test", allow_more=True)
+        with app.uow() as uow:
+            actor = resolve_actor(uow, org_slug=slug, email=None)
+        world.actors[slug] = actor
+        for role in ROLES:
+            email = world.email(slug, role)
+            if role != "admin":
+                with app.uow() as uow:
+                    add_user(uow, actor=actor, email=email, role=role, display_name=f"{role} of {slug}")
+            with app.uow() as uow:
+                set_password(uow, actor=actor, email=email, password=PASSWORD)
+        csv_path = generate_ipis_csv(tmp_path / f"{slug}.csv", sites=sites_per_org, seed=seed)
+        # Distinct codes per organisation, so that a code of one is never a code of the other.
+        text = csv_path.read_text(encoding="utf-8").replace(",demo0", f",{slug}0")
+        csv_path.write_text(text, encoding="utf-8")
+        with app.uow() as uow:
+            import_file(uow, actor=actor, kind_name="ipis", path=csv_path, vault=app.vault)
+    return world
+
+
+@pytest.fixture
+def web(db_url, tmp_path):
+    from minewatch.bootstrap import bootstrap
+    from tests.conftest import make_settings
+
+    app = bootstrap(make_settings(tmp_path / "home", db_url))
+    app.migrate()
+    world = build_world(app, tmp_path)
+    yield world
+    app.dispose()
