@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     database_url  SQLAlchemy URL; unset means SQLite in ``home``
     org           the organisation CLI commands act for (slug), when there are several
     secret_key    base64 key for phone hashing/encryption; unset means ``home/secret.key``
+    tile_url      a map tile server (``https://tile.example.org/{z}/{x}/{y}.png``) for the web maps;
+                  unset means no background tiles (the maps work offline: sites, titles, a scale)
+    tile_attribution  the attribution the tile server asks for
     """
 
     model_config = SettingsConfigDict(env_prefix="MINEWATCH_", extra="ignore")
@@ -32,6 +35,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     org: str | None = None
     secret_key: str | None = None
+    tile_url: str | None = None
+    tile_attribution: str | None = None
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -93,3 +93,55 @@ def web(db_url, tmp_path):
     world = build_world(app, tmp_path)
     yield world
     app.dispose()
+
+
+class LiveServer:
+    """The web app served by a real uvicorn on a free loopback port, in a background thread."""
+
+    def __init__(self, app):
+        import socket
+        import threading
+
+        import uvicorn
+
+        from minewatch.web.app import create_app
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(create_app(app), host="127.0.0.1", port=self.port, log_level="warning",
+                                lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        import time
+
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the live server did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live(web):
+    """``web`` served over real HTTP: ``live.url`` (http://127.0.0.1:PORT)."""
+    server = LiveServer(web.app)
+    yield server
+    server.stop()
+
+
+def require_tool(marker: str, found: bool, reason: str) -> None:
+    """Skip when a system tool is missing, except under CI=true, where the tool must be there."""
+    import os
+
+    if found:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI installs it; a {marker} test must not skip there)")
+    pytest.skip(reason)
