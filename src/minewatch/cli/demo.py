@@ -23,8 +23,10 @@ RELATIONS = {
 def register(cli: click.Group) -> None:
     @cli.command()
     @click.option("--no-serve", is_flag=True, help="Load and assess only (for scripts).")
+    @click.option("--host", default="127.0.0.1", show_default=True, help="Address the web app listens on.")
+    @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
     @pass_state
-    def demo(state: CliState, no_serve: bool) -> None:
+    def demo(state: CliState, no_serve: bool, host: str, port: int) -> None:
         """Load a demo: the real IPIS site visits and DRC mining titles when ../shared/data is
         present, otherwise a small generated data set. Safe to run again (imports are idempotent).
 
@@ -36,7 +38,7 @@ def register(cli: click.Group) -> None:
 
         app = state.app
         click.echo(f"minewatch demo in {app.settings.home}")
-        res = run_demo(app, on_step=click.echo)
+        res = run_demo(app, on_step=click.echo, demo_login=not no_serve)
         click.echo(f"\nData: {res.data_origin}")
         if res.created:
             click.echo(f"Created organisation '{res.created.org_slug}', admin {res.created.admin_email}, "
@@ -62,5 +64,15 @@ Where to look:
   .venv/bin/minewatch sites list --title-relation inside_artisanal_zone --summary
   .venv/bin/minewatch export sites --format gpkg --out sites.gpkg    (opens in QGIS)
   .venv/bin/minewatch audit verify""")
-        if not no_serve:
-            click.echo("\nThe web app is not part of this release yet; nothing to serve.")
+        if no_serve:
+            return
+        from minewatch.cli.serve import serve_app
+
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        click.echo(f"""
+The web app (map, sites, imports, REST API /api/v1, OGC API /ogc for QGIS):
+  open      http://{shown}:{port}/
+  log in as {res.login_email}
+  password  {res.login_password}
+(Ctrl-C stops it; 'make demo' again gives a new password.)""", )
+        serve_app(state, host=host, port=port)

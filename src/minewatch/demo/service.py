@@ -25,6 +25,8 @@ class DemoResult:
     counts: dict = field(default_factory=dict)
     indicators: dict = field(default_factory=dict)
     title_relations: dict = field(default_factory=dict)
+    login_email: str | None = None
+    login_password: str | None = None
 
 
 def find_shared_data() -> Path | None:
@@ -41,7 +43,7 @@ def find_shared_data() -> Path | None:
     return None
 
 
-def run_demo(app, *, on_step=print, shared_data: Path | None = None) -> DemoResult:
+def run_demo(app, *, on_step=print, shared_data: Path | None = None, demo_login: bool = False) -> DemoResult:
     app.migrate()
     app.vault
     created = None
@@ -73,6 +75,15 @@ def run_demo(app, *, on_step=print, shared_data: Path | None = None) -> DemoResu
             report = import_file(uow, actor=actor, kind_name=kind, path=path, profile=profile, vault=app.vault)
         result.reports.append(report)
         on_step("  " + report.summary().replace("\n", "\n  "))
+    if demo_login:
+        # A fresh password at each run, printed for the person trying the demo (the admin's first
+        # one-time password was printed only when the organisation was created).
+        from minewatch.accounts.model import new_password
+        from minewatch.accounts.web_auth import set_password
+
+        result.login_email, result.login_password = actor.email, new_password()
+        with app.uow() as uow:
+            set_password(uow, actor=actor, email=actor.email, password=result.login_password)
     with app.uow() as uow:
         result.counts = record_counts(uow, actor=actor)
         result.indicators = latest_visit_indicators(uow, actor=actor)
