@@ -32,7 +32,17 @@ TITLE_RELATION_FILTERS = (*TITLE_RELATIONS, "any_title", "not_computed")
 """What ``SiteQuery.title_relation`` accepts: a relation, ``any_title`` (either of the two
 "inside" values) or ``not_computed`` (NULL)."""
 
-ORDERS = ("code", "name", "country", "distance")
+ORDERS = ("code", "name", "country", "distance", "workers")
+"""``workers``: the workers counted at the latest visit, most first (sites without a count last), then code."""
+
+INDICATORS = ("mercury_used", "children_seen", "armed_interference", "workers_count")
+"""Columns of ``site_indicators`` (what the latest visit said) that maps colour sites by."""
+
+INDICATOR_FILTERS = ("mercury_used", "children_seen", "armed_interference")
+"""What ``SiteQuery.indicator`` accepts: the latest visit said yes to it."""
+
+WORKER_CLASSES = (0, 50, 200, 500)
+"""Lower bounds of the classes of ``workers_count`` on maps: 0-49, 50-199, 200-499, 500 and more."""
 
 SITE_GEOMETRY_TYPES = ("Point", "Polygon", "MultiPolygon")
 """What ``sites.geometry_type`` may hold; site searches look for exactly these."""
@@ -149,6 +159,60 @@ class SiteDetail:
         return data
 
 
+@dataclass(frozen=True, slots=True)
+class SiteIndicators:
+    """What a site's latest visit said (``site_indicators``), and how many visits it had."""
+
+    visit_date: object
+    visit_count: int
+    workers_count: int | None
+    mercury_used: bool | None
+    children_seen: bool | None
+    armed_interference: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class VisitFacts:
+    """One visit in a site's timeline: its key observations (``None`` means not recorded)."""
+
+    visit_date: object
+    source: str | None
+    project: str | None
+    team: str | None
+    reached: bool | None
+    workers_count: int | None
+    mercury_used: bool | None
+    cyanide_used: bool | None
+    armed_presence: bool | None
+    armed_interference: bool | None
+    children_seen: bool | None
+
+
+def children_seen(*answers: bool | None) -> bool | None:
+    """True when any answer about children (present or working, under 15 or 15-17) is yes, False
+    when every one is no, None when none was recorded (the rule of ``site_indicators``).
+
+    >>> children_seen(None, True, False, None), children_seen(False, None, None, None), children_seen(None, None)
+    (True, False, None)
+    """
+    if any(a is True for a in answers):
+        return True
+    if all(a is None for a in answers):
+        return None
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class AssignedPerson:
+    """A person assigned to a site (shown only to roles that may read names)."""
+
+    full_name: str | None
+    external_id: str
+    task: str
+    valid_from: object
+    valid_to: object
+
+
 # --- The query --------------------------------------------------------------------------------------
 
 
@@ -165,8 +229,11 @@ class SiteQuery:
     nearest_n  with ``near=(lat, lon)`` (``km`` optional, then a cap): the ``n`` sites whose points
                are closest, ties broken by code
 
-    ``limit``/``offset`` page over the matches; ``order`` is code, name, country or distance
-    (default: distance when a point is given, else code). Invalid values raise
+    ``indicator`` (one of :data:`INDICATOR_FILTERS`) keeps the sites whose latest visit said yes to
+    it. ``limit``/``offset`` page over the matches; ``order`` is code, name, country, distance or
+    workers (default: distance when a point is given, else code). ``count_cap`` bounds the work of
+    counting the matches: a total above it means "more than ``count_cap``" (pages of a very large
+    registry need not visit every match to say how many there are). Invalid values raise
     :class:`~minewatch.errors.InvalidInput` naming every problem at once.
     """
 
@@ -174,6 +241,7 @@ class SiteQuery:
     mineral: str | None = None
     lifecycle_status: str | None = None
     title_relation: str | None = None
+    indicator: str | None = None
     bbox: BBox | None = None
     near: Near | tuple | None = None
     within: BaseGeometry | str | None = None
@@ -182,6 +250,7 @@ class SiteQuery:
     limit: int | None = None
     offset: int = 0
     order: str | None = None
+    count_cap: int | None = None
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -190,6 +259,7 @@ class SiteQuery:
             "mineral": _vocab_key(MINERALS, "mineral", self.mineral, problems),
             "lifecycle_status": _vocab_key(LIFECYCLE_STATUS, "lifecycle status", self.lifecycle_status, problems),
             "title_relation": _title_relation(self.title_relation, problems),
+            "indicator": _indicator(self.indicator, problems),
             "bbox": _bbox(self.bbox, problems),
             "near": _near(self.near, self.nearest_n, problems),
             "within": _within(self.within, problems),
@@ -197,6 +267,7 @@ class SiteQuery:
             "search": _search(self.search, problems),
             "limit": _count("limit", self.limit, problems, minimum=0),
             "offset": _count("offset", self.offset, problems, minimum=0) or 0,
+            "count_cap": _count("count cap", self.count_cap, problems, minimum=1),
         }
         order = self.order
         if order is not None and order not in ORDERS:
@@ -250,6 +321,30 @@ def _title_relation(value, problems: list[str]) -> str | None:
         problems.append(f"title relation {value!r} is not one of: {', '.join(TITLE_RELATION_FILTERS)}")
         return None
     return key
+
+
+def _indicator(value, problems: list[str]) -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    key = str(value).strip().lower().replace("-", "_")
+    if key not in INDICATOR_FILTERS:
+        problems.append(f"indicator {value!r} is not one of: {', '.join(INDICATOR_FILTERS)}")
+        return None
+    return key
+
+
+def indicator_class(indicator: str, value) -> str:
+    """The map class of an indicator's value: ``yes``/``no``/``unknown`` for the yes/no indicators,
+    ``unknown`` or ``w0``..``w3`` (the :data:`WORKER_CLASSES`) for ``workers_count``.
+
+    >>> indicator_class("mercury_used", True), indicator_class("workers_count", 120)
+    ('yes', 'w1')
+    """
+    if value is None:
+        return "unknown"
+    if indicator == "workers_count":
+        return f"w{sum(1 for bound in WORKER_CLASSES[1:] if value >= bound)}"
+    return "yes" if value else "no"
 
 
 def _finite(value) -> float | None:

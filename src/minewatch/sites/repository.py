@@ -34,26 +34,35 @@ GeographicLib), round them to 10 nm as PostGIS does, and break ties by code comp
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
+from dataclasses import replace
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from minewatch.adapters.db import is_postgres
+from minewatch.people.orm import Assignment, Person
 from minewatch.sites.errors import SiteNotFound
 from minewatch.sites.model import (
+    INDICATORS,
     SITE_GEOMETRY_TYPES,
     TITLE_RELATIONS,
+    WORKER_CLASSES,
+    AssignedPerson,
     BBox,
     SiteDetail,
+    SiteIndicators,
     SiteQuery,
     SiteRow,
     TitleLink,
+    VisitFacts,
     VisitSummary,
+    children_seen,
     geodesic_bbox,
     round_distance_m,
 )
-from minewatch.sites.orm import Concession, Site, SiteConcession, SiteMineral, SiteVisit
+from minewatch.sites.orm import Concession, Site, SiteConcession, SiteIndicator, SiteMineral, SiteVisit
 
 _ROW_COLUMNS = (
     Site.id, Site.code, Site.name, Site.country, Site.latitude, Site.longitude,
@@ -88,13 +97,22 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _attribute_filters(q: SiteQuery) -> list:
-    """Non-spatial filters. Text search is case-insensitive (for ASCII letters only on SQLite)."""
+def _attribute_filters(q: SiteQuery, postgres: bool, *, membership: bool = True) -> list:
+    """Non-spatial filters. Text search is case-insensitive (for ASCII letters only on SQLite, whose
+    LIKE is so by itself: ``lower()`` on every row would double the cost of a search).
+
+    Filters on other tables (mineral, indicator) are written as membership (``id IN (...)``), with
+    which SQLite drives a count or a short list from the matching ids, or with ``membership=False``
+    as ``EXISTS``, with which it streams sites in the order's index and probes each, stopping after
+    one page (many matches). PostgreSQL plans both as a semi-join.
+    """
     where = []
     if q.country:
         where.append(Site.country == q.country)
     if q.mineral:
-        where.append(sa.exists().where(SiteMineral.site_id == Site.id, SiteMineral.mineral == q.mineral))
+        has = SiteMineral.mineral == q.mineral
+        where.append(Site.id.in_(sa.select(SiteMineral.site_id).where(has)) if membership
+                     else sa.exists().where(SiteMineral.site_id == Site.id, has))
     if q.lifecycle_status:
         where.append(Site.lifecycle_status == q.lifecycle_status)
     if q.title_relation == "any_title":
@@ -103,9 +121,16 @@ def _attribute_filters(q: SiteQuery) -> list:
         where.append(Site.title_relation.is_(None))
     elif q.title_relation:
         where.append(Site.title_relation == q.title_relation)
+    if q.indicator:
+        latest = aliased(SiteIndicator)  # the workers order may join site_indicators too
+        said_yes = getattr(latest, q.indicator).is_(True)
+        where.append(Site.id.in_(sa.select(latest.site_id).where(said_yes)) if membership
+                     else sa.exists().where(latest.site_id == Site.id, said_yes))
     if q.search:
         pattern = _like_pattern(q.search)
-        where.append(sa.or_(Site.name.ilike(pattern, escape="\\"), Site.code.ilike(pattern, escape="\\")))
+        like = "ilike" if postgres else "like"
+        where.append(sa.or_(getattr(Site.name, like)(pattern, escape="\\"),
+                            getattr(Site.code, like)(pattern, escape="\\")))
     return where
 
 
@@ -172,7 +197,7 @@ def _pg_nearest_bound_m(session: Session, actor, q: SiteQuery) -> float | None:
     p = _pg_point(q.near.lat, q.near.lon)
     stmt = (
         _base(actor, sa.func.ST_Distance(geog, p))
-        .where(*_attribute_filters(q), *_pg_area_filters(q), _pg_is_point())
+        .where(*_attribute_filters(q, True), *_pg_area_filters(q), _pg_is_point())
         .order_by(geog.op("<->")(p))
         .limit(q.nearest_n)
     )
@@ -190,10 +215,31 @@ def _sort_text(column, postgres: bool):
     return column.collate("C") if postgres else column
 
 
-def _sql_matches(session: Session, actor, q: SiteQuery):
+_BYTEWISE_DEFAULT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _default_collation_is_bytewise(session: Session) -> bool:
+    """PostgreSQL: whether the database sorts text bytewise by default (``LC_COLLATE`` C or POSIX).
+
+    Then ``ORDER BY code`` means the same as ``ORDER BY code COLLATE "C"`` and, unlike it, can walk
+    the ``(org_id, code)`` index: a page of a large list reads one page of the index instead of
+    sorting every match. Read once per engine (a database's collation does not change).
+    """
+    engine = session.get_bind().engine
+    known = _BYTEWISE_DEFAULT.get(engine)
+    if known is None:
+        collation = session.scalar(sa.text("SELECT datcollate FROM pg_database WHERE datname = current_database()"))
+        known = _BYTEWISE_DEFAULT[engine] = collation in ("C", "POSIX")
+    return known
+
+
+def _sql_matches(session: Session, actor, q: SiteQuery, *, membership: bool = True):
     """A subquery of the matching sites (row columns and ``distance_m``), unordered unless nearest-N."""
     postgres = _on_postgres(session)
-    stmt = _base(actor, *_ROW_COLUMNS).where(*_attribute_filters(q))
+    stmt = _base(actor, *_ROW_COLUMNS).where(*_attribute_filters(q, postgres, membership=membership))
+    if q.order == "workers":
+        stmt = (stmt.outerjoin(SiteIndicator, SiteIndicator.site_id == Site.id)
+                .add_columns(SiteIndicator.workers_count.label("workers_count")))
     if not q.is_spatial:
         return stmt.add_columns(sa.null().label("distance_m")).subquery()
     if not postgres:
@@ -215,10 +261,17 @@ def _sql_matches(session: Session, actor, q: SiteQuery):
     return stmt.subquery()
 
 
-def _sql_order(sub, order: str, postgres: bool) -> list:
-    code = _sort_text(sub.c.code, postgres)
+def _sql_order(sub, order: str, postgres: bool, *, indexed: bool = True, bytewise_default: bool = False) -> list:
+    """ORDER BY of a match subquery; ``indexed=False`` keeps SQLite from walking the code index for
+    the order (it sorts the few matches it finds through the filters' indexes instead);
+    ``bytewise_default``: PostgreSQL's default collation is already bytewise (no COLLATE needed)."""
+    code = sub.c.code if bytewise_default else _sort_text(sub.c.code, postgres)
+    if not indexed and not postgres:
+        code = code.op("||")("")
     if order == "distance":
         return [sub.c.distance_m, code]
+    if order == "workers":
+        return [sub.c.workers_count.is_(None), sub.c.workers_count.desc(), code]
     if order in ("name", "country"):
         col = sub.c[order]
         return [col.is_(None), _sort_text(col, postgres), code]
@@ -274,13 +327,13 @@ def _sqlite_candidates(session: Session, actor, q: SiteQuery, radius_m: float | 
         point_filter = [Site.latitude.between(near[1], near[3]), Site.longitude.between(near[0], near[2])]
     min_lon, min_lat, max_lon, max_lat = _overlap_box(boxes)
     points = _base(actor, *cols).where(
-        *_attribute_filters(q),
+        *_attribute_filters(q, False),
         Site.geometry_type == "Point",
         Site.min_lat.between(min_lat, max_lat),
         Site.min_lon.between(min_lon, max_lon),
     )
     others = _base(actor, *cols).where(
-        *_attribute_filters(q),
+        *_attribute_filters(q, False),
         Site.geometry_type.in_(_NON_POINT_TYPES),
         Site.min_lat <= max_lat,
         Site.max_lat >= min_lat,
@@ -357,10 +410,16 @@ def _sqlite_nearest(session: Session, actor, q: SiteQuery):
         radius *= 2
 
 
-def _sorted_records(records: list, order: str) -> list:
-    """Python ordering that matches :func:`_sql_order` (NULLs last, bytewise text, then code)."""
+def _sorted_records(records: list, order: str, workers: dict[int, int] | None = None) -> list:
+    """Python ordering that matches :func:`_sql_order` (NULLs last, bytewise text, then code);
+    ``workers`` (site id -> workers counted) for the order ``workers``."""
     if order == "distance":
         return sorted(records, key=lambda r: (r[1], r[0]["code"]))
+    if order == "workers":
+        def key(r):
+            n = (workers or {}).get(r[0]["id"])
+            return (n is None, -(n or 0), r[0]["code"])
+        return sorted(records, key=key)
     if order in ("name", "country"):
         return sorted(records, key=lambda r: (r[0][order] is None, r[0][order] or "", r[0]["code"]))
     return sorted(records, key=lambda r: r[0]["code"])
@@ -380,9 +439,17 @@ def search_page(session: Session, actor, q: SiteQuery, *, with_total: bool = Tru
     end = None if q.limit is None else q.offset + q.limit
     if q.is_spatial and not postgres:
         matches = _sqlite_matches(session, actor, q)
-        return _rows(session, _sorted_records(matches, q.order)[q.offset:end]), len(matches)
-    sub = _sql_matches(session, actor, q)
-    stmt = sa.select(sub).order_by(*_sql_order(sub, q.order, postgres)).offset(q.offset or None).limit(q.limit)
+        workers = None
+        if q.order == "workers":
+            found = _indicator_rows(session, actor, [m["id"] for m, _ in matches])
+            workers = {site_id: v.workers_count for site_id, v in found.items()}
+        return _rows(session, _sorted_records(matches, q.order, workers)[q.offset:end]), len(matches)
+    if not q.is_spatial and not postgres and q.limit is not None:
+        return _sqlite_page(session, actor, q, with_total)
+    sub = _sql_matches(session, actor, q, membership=False)
+    bytewise = postgres and _default_collation_is_bytewise(session)
+    stmt = (sa.select(sub).order_by(*_sql_order(sub, q.order, postgres, bytewise_default=bytewise))
+            .offset(q.offset or None).limit(q.limit))
     # A spatial match set is small: count it in the same round trip. Otherwise count separately, so
     # that a first page can still stream from an index instead of visiting every row.
     windowed = with_total and q.is_spatial
@@ -401,12 +468,45 @@ def search_page(session: Session, actor, q: SiteQuery, *, with_total: bool = Tru
     return rows, total
 
 
+_FEW_MATCHES = 2000
+
+
+def _sqlite_page(session: Session, actor, q: SiteQuery, with_total: bool) -> tuple[list[SiteRow], int | None]:
+    """SQLite, no spatial filter: count first, then fetch the page the way that suits the count.
+
+    Many matches: walk the order's index and stop after one page. Few (at most ``_FEW_MATCHES``) and
+    an indexed filter (country, mineral, title relation): find them through that index and sort them
+    (walking the order's index would visit every site of the organisation to find a handful). No
+    match, or a page past the end: no second query.
+    """
+    total = count(session, actor, q) if with_total else None
+    exact = total is not None and (q.count_cap is None or total <= q.count_cap)
+    if exact and total <= q.offset:
+        return [], total
+    indexed_filter = q.country or q.mineral or q.title_relation
+    few = total is not None and total <= _FEW_MATCHES and bool(indexed_filter)
+    sub = _sql_matches(session, actor, q, membership=few)
+    stmt = (sa.select(sub).order_by(*_sql_order(sub, q.order, False, indexed=not few))
+            .offset(q.offset or None).limit(q.limit))
+    found = session.execute(stmt).mappings().all()
+    return _rows(session, [(m, None) for m in found]), total
+
+
 def count(session: Session, actor, q: SiteQuery) -> int:
-    """How many sites match ``q`` (ignoring limit and offset)."""
+    """How many sites match ``q`` (ignoring limit and offset); with ``q.count_cap``, any number above
+    the cap stands for "more than the cap" (the count stops there)."""
     q = q.unpaged()
+    if q.order == "workers":  # the order's join is not needed to count
+        q = replace(q, order="code")
     if q.is_spatial and not _on_postgres(session):
         return len(_sqlite_matches(session, actor, q))
-    return session.scalar(sa.select(sa.func.count()).select_from(_sql_matches(session, actor, q)))
+    if not q.is_spatial:  # no row columns: an index may then answer without reading the rows
+        matches = _base(actor, Site.id).where(*_attribute_filters(q, _on_postgres(session)))
+    else:
+        matches = sa.select(_sql_matches(session, actor, q).c.id)
+    if q.count_cap is not None:
+        matches = matches.limit(q.count_cap + 1)
+    return session.scalar(sa.select(sa.func.count()).select_from(matches.subquery()))
 
 
 def title_relation_summary(session: Session, actor, q: SiteQuery) -> dict[str, int]:
@@ -470,6 +570,143 @@ def get_by_code(session: Session, actor, code: str) -> SiteDetail:
         ),
         titles=tuple(TitleLink(*t) for t in titles),
     )
+
+
+# --- What the pages show: indicators, the map, visits, people -------------------------------------------
+
+
+def _indicator_rows(session: Session, actor, site_ids: list[int]) -> dict[int, SiteIndicators]:
+    t = SiteIndicator
+    found: dict[int, SiteIndicators] = {}
+    for start in range(0, len(site_ids), _IN_CHUNK):
+        stmt = sa.select(t.site_id, t.visit_date, t.visit_count, t.workers_count, t.mercury_used, t.children_seen,
+                         t.armed_interference).where(t.org_id == actor.org_id,
+                                                     t.site_id.in_(site_ids[start:start + _IN_CHUNK]))
+        for site_id, *values in session.execute(stmt):
+            found[site_id] = SiteIndicators(*values)
+    return found
+
+
+def indicators_of(session: Session, actor, site_ids: list[int]) -> dict[int, SiteIndicators]:
+    """The latest-visit indicators of the given sites of the actor's organisation (visited ones only)."""
+    return _indicator_rows(session, actor, list(site_ids))
+
+
+def _indicator_join(stmt: sa.Select) -> sa.Select:
+    return stmt.select_from(Site).outerjoin(SiteIndicator, SiteIndicator.site_id == Site.id)
+
+
+MAP_COLUMNS = ("code", "name", "lat", "lon", "visit_date", "mercury_used", "children_seen", "armed_interference",
+               "workers_count")
+
+
+def map_points(session: Session, actor) -> list[tuple]:
+    """Every site of the organisation as a row of :data:`MAP_COLUMNS`, ordered by code (one query)."""
+    i = SiteIndicator
+    stmt = _indicator_join(_base(actor, Site.code, Site.name, Site.latitude, Site.longitude, i.visit_date,
+                                 i.mercury_used, i.children_seen, i.armed_interference, i.workers_count))
+    return [tuple(r) for r in session.execute(stmt.order_by(Site.code))]
+
+
+def _indicator_class_sql(indicator: str):
+    """SQL of :func:`~minewatch.sites.model.indicator_class`, with ``none`` for sites never visited."""
+    col = getattr(SiteIndicator, indicator)
+    whens = [(SiteIndicator.site_id.is_(None), "none"), (col.is_(None), "unknown")]
+    if indicator == "workers_count":
+        whens += [(col >= bound, f"w{k}") for k, bound in reversed(list(enumerate(WORKER_CLASSES)))][:-1]
+        return sa.case(*whens, else_="w0")
+    return sa.case(*whens, (col.is_(True), "yes"), else_="no")
+
+
+def indicator_counts(session: Session, actor, indicator: str) -> dict[str, int]:
+    """How many of the organisation's sites fall in each class of ``indicator`` (one GROUP BY)."""
+    if indicator not in INDICATORS:
+        raise ValueError(f"not an indicator: {indicator!r}")
+    cls = _indicator_class_sql(indicator).label("cls")
+    stmt = _indicator_join(_base(actor, cls, sa.func.count())).group_by(cls)
+    return {k: n for k, n in session.execute(stmt)}
+
+
+def top_sites_by_workers(session: Session, actor, limit: int) -> list[sa.Row]:
+    """The sites whose latest visit counted the most workers: code, name, country and the indicators."""
+    i = SiteIndicator
+    stmt = (
+        _base(actor, Site.code, Site.name, Site.country, i.visit_date, i.workers_count, i.mercury_used,
+              i.children_seen, i.armed_interference)
+        .join(i, i.site_id == Site.id)
+        .where(i.workers_count.is_not(None))
+        .order_by(i.workers_count.desc(), Site.code)
+        .limit(limit)
+    )
+    return session.execute(stmt).all()
+
+
+def countries_in_use(session: Session, actor) -> list[str]:
+    """The countries the organisation's sites are in (for filter choices), in order.
+
+    A loose index scan: one index probe per country (``min(country) > previous``) instead of reading
+    every site (50 ms at 100,000 sites on PostgreSQL, which has no skip scan).
+    """
+    first = _base(actor, sa.func.min(Site.country).label("country")).where(Site.country.is_not(None))
+    found = first.cte("countries_in_use", recursive=True)
+    following = _base(actor, sa.func.min(Site.country)).where(Site.country > found.c.country).scalar_subquery()
+    found = found.union_all(sa.select(following).where(found.c.country.is_not(None)))
+    return list(session.scalars(sa.select(found.c.country).where(found.c.country.is_not(None))))
+
+
+def site_shape(session: Session, actor, site_id: int) -> bytes | None:
+    """The site's geometry (WKB) when it is not a point, else None."""
+    row = session.execute(_base(actor, Site.geometry_type, Site.geom_wkb).where(Site.id == site_id)).first()
+    if row is None or row.geometry_type in (None, "Point"):
+        return None
+    return row.geom_wkb
+
+
+def visits_of(session: Session, actor, site_id: int) -> list[VisitFacts]:
+    """Every visit of the site, newest first (by date, then id)."""
+    v = SiteVisit
+    stmt = (
+        sa.select(v.visit_date, v.source, v.project, v.team, v.reached, v.workers_count, v.mercury_used,
+                  v.cyanide_used, v.armed_presence, v.armed_interference, v.children_under15_present,
+                  v.children_under15_working, v.children_15_17_present, v.children_15_17_working)
+        .where(v.org_id == actor.org_id, v.site_id == site_id)
+        .order_by(v.visit_date.desc(), v.id.desc())
+    )
+    return [VisitFacts(*r[:10], children_seen=children_seen(*r[10:])) for r in session.execute(stmt)]
+
+
+def _current_assignments(actor, site_id: int, today, *columns) -> sa.Select:
+    a = Assignment
+    return sa.select(*columns).select_from(a).where(
+        a.org_id == actor.org_id, a.site_id == site_id,
+        sa.or_(a.valid_from.is_(None), a.valid_from <= today),
+        sa.or_(a.valid_to.is_(None), a.valid_to >= today),
+    )
+
+
+def assignment_counts(session: Session, actor, site_id: int, today) -> dict[str, int]:
+    """How many people work at the site on ``today``, by task (counted once per task)."""
+    stmt = _current_assignments(actor, site_id, today, Assignment.task,
+                                sa.func.count(sa.distinct(Assignment.person_id))).group_by(Assignment.task)
+    return dict(session.execute(stmt.order_by(Assignment.task)).all())
+
+
+def assigned_people(session: Session, actor, site_id: int, today) -> list[AssignedPerson]:
+    """Who works at the site on ``today``, with their task (for roles that may read names)."""
+    stmt = (
+        _current_assignments(actor, site_id, today, Person.full_name, Person.external_id, Assignment.task,
+                             Assignment.valid_from, Assignment.valid_to)
+        .join(Person, sa.and_(Person.id == Assignment.person_id, Person.org_id == actor.org_id))
+        .order_by(Assignment.task, Person.full_name, Person.external_id)
+    )
+    return [AssignedPerson(*r) for r in session.execute(stmt)]
+
+
+def concession_outlines(session: Session, actor) -> list[sa.Row]:
+    """id, title number, title type, whether an artisanal zone, and WKB of the organisation's concessions."""
+    stmt = _concessions(actor, Concession.id, Concession.title_number, Concession.title_type,
+                        Concession.is_artisanal_zone, Concession.geom_wkb).where(Concession.geom_wkb.is_not(None))
+    return session.execute(stmt.order_by(Concession.id)).all()
 
 
 # --- Derived title relations ------------------------------------------------------------------------

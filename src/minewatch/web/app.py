@@ -18,6 +18,11 @@ from minewatch.web.security import SecurityHeaders
 ROUTERS = (
     "minewatch.web.pages.auth",
     "minewatch.web.pages.admin",
+    "minewatch.web.pages.dashboard",
+    "minewatch.web.pages.sites",
+    "minewatch.web.pages.imports",
+    "minewatch.web.ogc.routes",
+    "minewatch.web.api.v1",
 )
 
 

@@ -1,0 +1,43 @@
+"""``minewatch publish``: what anonymous readers (OGC API - Features without a token) may see."""
+
+from __future__ import annotations
+
+import click
+
+from minewatch.cli.common import CliState, pass_state
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(publish)
+
+
+@click.group()
+def publish() -> None:
+    """Publish the organisation's data to anonymous readers, or stop."""
+
+
+@publish.command("sites")
+@click.option("--stop", is_flag=True, help="Stop publishing: anonymous readers see none of the sites.")
+@pass_state
+def publish_sites(state: CliState, stop: bool) -> None:
+    """Let anonymous readers of /ogc see the public fields of the organisation's sites (admins only).
+
+    Public fields: code, name, country, admin1, minerals, mining method and lifecycle status;
+    never visits, people, children or indicators.
+
+    \b
+    Example:
+      minewatch publish sites
+      minewatch publish sites --stop
+    """
+    from minewatch.sites.features import SITE_PUBLIC_FIELDS
+    from minewatch.sites.publication import publish_sites as publish_service
+
+    actor = state.actor()
+    with state.app.uow() as uow:
+        result = publish_service(uow, actor=actor, publish=not stop)
+    state_text = "published" if result.publishes_sites else "not published"
+    unchanged = "" if result.changed else " (unchanged)"
+    click.echo(f"sites of '{result.org_slug}' are {state_text}{unchanged}: {result.sites:,} site(s)")
+    if result.publishes_sites:
+        click.echo(f"anonymous readers of /ogc/collections/sites see: {', '.join(SITE_PUBLIC_FIELDS)}")

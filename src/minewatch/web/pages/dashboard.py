@@ -1,0 +1,108 @@
+"""The dashboard: a map of the organisation's sites coloured by an indicator, with counts and a table.
+
+The page itself is light HTML; the map (Leaflet, served by minewatch) draws every site as one canvas
+layer from one compact JSON document (:func:`map_sites`: column names and rows, not one feature per
+site), and the concessions, if any, from one simplified GeoJSON. Choosing the indicator is a GET
+form, so the counts and the table work without JavaScript.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import orjson
+from fastapi import APIRouter, Depends, Request, Response
+
+from minewatch.accounts.web_auth import Identity
+from minewatch.adapters.db import UnitOfWork
+from minewatch.errors import InvalidInput
+from minewatch.sites import repository as repo
+from minewatch.sites.model import INDICATORS, WORKER_CLASSES
+from minewatch.web.deps import get_uow, require
+from minewatch.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+DEFAULT_INDICATOR = "mercury_used"
+TOP_SITES = 15
+# Classes of each indicator, in legend order (see sites.model.indicator_class); "none": never visited.
+CLASSES = {
+    "workers_count": ("w3", "w2", "w1", "w0", "unknown", "none"),
+    **{name: ("yes", "no", "unknown", "none") for name in INDICATORS if name != "workers_count"},
+}
+_COORD_DECIMALS = 5  # about 1 m
+_TITLE_TOLERANCE_DEG = 0.001  # about 100 m: outlines for a regional map, not a cadastre
+_TITLE_DECIMALS = 4
+
+
+def _dashboard(uow: UnitOfWork, actor, indicator: str) -> dict:
+    """Counts of the sites by the indicator's classes, the top sites by workers, and whether there are titles."""
+    s = uow.session
+    counts = repo.indicator_counts(s, actor, indicator)
+    return {
+        "counts": [(cls, counts.get(cls, 0)) for cls in CLASSES[indicator]],
+        "total": sum(counts.values()),
+        "top": repo.top_sites_by_workers(s, actor, TOP_SITES),
+        "has_titles": repo.concession_count(s, actor) > 0,
+    }
+
+
+@router.get("/")
+def dashboard(request: Request, indicator: str = DEFAULT_INDICATOR,
+              identity: Identity = Depends(require("registry.read")), uow: UnitOfWork = Depends(get_uow)):
+    indicator = indicator.strip() or DEFAULT_INDICATOR
+    if indicator not in INDICATORS:
+        raise InvalidInput(f"indicator {indicator!r} is not one of: {', '.join(INDICATORS)}")
+    settings = request.app.state.minewatch.settings
+    return render(request, "dashboard.html", {
+        **_dashboard(uow, identity.actor, indicator), "indicator": indicator, "indicators": INDICATORS,
+        "worker_classes": ",".join(str(b) for b in WORKER_CLASSES),
+        "tile_url": settings.tile_url, "tile_attribution": settings.tile_attribution,
+    })
+
+
+def _json(request: Request, data) -> Response:
+    """JSON with an ETag: an unchanged document is answered 304 with no body (revalidated each time)."""
+    body = orjson.dumps(data)
+    etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Cookie, Authorization"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@router.get("/map/sites.json")
+def map_sites(request: Request, identity: Identity = Depends(require("registry.read")),
+              uow: UnitOfWork = Depends(get_uow)):
+    """Every site of the organisation for the map: ``{"columns": [...], "rows": [[...], ...]}``.
+
+    Coordinates are rounded to 5 decimals (about 1 m); yes/no indicators are 1, 0 or null.
+    """
+    rows = []
+    points = repo.map_points(uow.session, identity.actor)
+    for code, name, lat, lon, visited, mercury, children, armed, workers in points:
+        rows.append([code, name, round(lat, _COORD_DECIMALS), round(lon, _COORD_DECIMALS),
+                     visited.isoformat() if visited else None, _bit(mercury), _bit(children), _bit(armed), workers])
+    return _json(request, {"columns": list(repo.MAP_COLUMNS), "rows": rows})
+
+
+def _bit(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+@router.get("/map/titles.json")
+def map_titles(request: Request, identity: Identity = Depends(require("registry.read")),
+               uow: UnitOfWork = Depends(get_uow)):
+    """The organisation's concessions as simplified GeoJSON (outlines for the map, about 100 m)."""
+    import numpy as np
+    import shapely
+
+    features = []
+    for row in repo.concession_outlines(uow.session, identity.actor):
+        geom = shapely.simplify(shapely.from_wkb(row.geom_wkb), _TITLE_TOLERANCE_DEG, preserve_topology=True)
+        geom = shapely.transform(geom, lambda xy: np.round(xy, _TITLE_DECIMALS))
+        if geom.is_empty:
+            continue
+        features.append({"type": "Feature", "geometry": orjson.loads(shapely.to_geojson(geom)),
+                         "properties": {"t": row.title_number, "k": row.title_type, "z": int(row.is_artisanal_zone)}})
+    return _json(request, {"type": "FeatureCollection", "features": features})
