@@ -10,6 +10,7 @@
     │       └── LoginRefused            exit 4   wrong e-mail or password             HTTP 401
     │           └── TooManyAttempts     exit 4   too many failed logins               HTTP 429
     ├── InvalidInput                    exit 5   a value given by a person is wrong
+    │   ├── TooLarge                    exit 5   a request or file over the size limit HTTP 413
     │   └── ImportRejected              exit 6   an import file has errors; nothing was stored
     ├── Conflict                        exit 7   the record exists / the state forbids it
     ├── IntegrityFailure                exit 8   stored data fails a check (audit chain tampered)
@@ -80,6 +81,13 @@ class InvalidInput(MinewatchError):
     code = "invalid_input"
     exit_code = 5
     http_status = 422
+
+
+class TooLarge(InvalidInput):
+    """A request or file is larger than minewatch accepts."""
+
+    code = "too_large"
+    http_status = 413
 
 
 class ImportRejected(InvalidInput):

@@ -213,3 +213,20 @@ def test_xlsx_and_geojson_sites_import(app, cli, tmp_path):
                                                  "--json").output)}
     assert "P1" in found
     assert _stats(cli)["sites"] == 4
+
+
+def test_texts_too_long_for_their_columns_are_named_errors_not_database_failures(app, cli, tmp_path):
+    """A value outside a vocabulary is kept as text in a 120-character column (60 for title types),
+    and a visit without an id is known by site, date and team: on PostgreSQL a longer text would
+    fail the whole transaction with a DataError; it must be a named error of its row."""
+    long_method = "creusage " + "x" * 130
+    sites = _write(tmp_path, "sites.csv", f"code,name,country,latitude,longitude,mining_method\n"
+                                          f"S1,Ok,CD,-3.06,28.18,\nS2,Long,CD,-3.1,28.2,{long_method}\n")
+    res = cli("import", "sites", str(sites), ok=False)
+    assert res.exit_code == 6
+    assert "row 3" in res.output and "mining_method" in res.output and "at most 120 characters" in res.output
+    cli("import", "sites", str(_write(tmp_path, "ok.csv", "code,name,country,latitude,longitude\nS1,Ok,CD,-3.06,28.18\n")))
+    visits = _write(tmp_path, "visits.csv", f"site_code,visit_date,team\nS1,2021-03-04,{'T' * 110}\n")
+    res = cli("import", "visits", str(visits), ok=False)
+    assert res.exit_code == 6 and "give each visit an id" in res.output
+    assert _stats(cli)["visits"] == 0

@@ -259,6 +259,14 @@ def test_visits_keep_the_site_indicators_current(web):
     on_date = api.get("/visits?date_from=2030-05-01&date_to=2030-05-01").json()["items"]
     assert [v["id"] for v in on_date] == [visit["id"]]
 
+    # Moved to another site: both sites' indicators follow (the one it left falls back to its own).
+    other = alpha_site(api, 4)
+    api.patch(f"/visits/{visit['id']}", {"site_code": other["code"]})
+    assert api.get(f"/sites/{other['id']}").json()["latest_visit"]["visit_id"] == visit["id"]
+    left = api.get(f"/sites/{site['id']}").json()["latest_visit"]
+    assert (left and left["visit_id"]) != visit["id"]
+    assert (left["visit_count"] if left else 0) == (before["visit_count"] if before else 0)
+
 
 def test_concessions_relate_the_sites_inside(web):
     api = Api(web)

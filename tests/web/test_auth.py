@@ -141,3 +141,44 @@ def test_admin_adds_a_user_in_the_browser_and_it_is_audited(web):
     other = web.client()
     login(other, web.email("alpha", "viewer"))
     assert other.get("/admin/users").status_code == 403
+
+
+def test_oversized_bodies_are_refused_before_they_are_read():
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from minewatch.web.security import BodyLimit
+
+    async def echo(request: Request):
+        body = await request.body()
+        return PlainTextResponse(str(len(body)))
+
+    from starlette.middleware import Middleware
+
+    # As in create_app: inside Starlette's error middleware.
+    client = TestClient(Starlette(routes=[Route("/x", echo, methods=["POST"])],
+                                  middleware=[Middleware(BodyLimit, max_bytes=1000)]))
+    assert client.post("/x", content=b"a" * 1000).text == "1000"
+    r = client.post("/x", content=b"a" * 1001)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+
+    def chunks():  # no Content-Length: counted while streaming
+        for _ in range(10):
+            yield b"b" * 500
+
+    r = client.post("/x", content=chunks())
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+
+
+def test_a_configured_tile_server_is_allowed_by_the_csp(web):
+    from fastapi.testclient import TestClient
+
+    from minewatch.web.app import create_app
+
+    web.app.settings.tile_url = "https://{s}.tile.example.org/{z}/{x}/{y}.png"
+    csp = TestClient(create_app(web.app)).get("/login").headers["content-security-policy"]
+    assert "img-src 'self' data: blob: https://*.tile.example.org;" in csp
+    assert "script-src 'self';" in csp

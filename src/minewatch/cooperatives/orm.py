@@ -11,7 +11,7 @@ from minewatch.adapters.orm_common import OrgOwned, Tracked
 
 class Cooperative(OrgOwned, Tracked, Base):
     __tablename__ = "cooperatives"
-    __table_args__ = (sa.UniqueConstraint("org_id", "external_id"),)
+    __table_args__ = (sa.UniqueConstraint("org_id", "external_id"), sa.Index("ix_cooperatives_org_id_id", "org_id", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(sa.String(120))

@@ -17,7 +17,7 @@ from minewatch.adapters.orm_common import OrgOwned, Tracked
 
 class Person(OrgOwned, Tracked, Base):
     __tablename__ = "people"
-    __table_args__ = (sa.UniqueConstraint("org_id", "external_id"),)
+    __table_args__ = (sa.UniqueConstraint("org_id", "external_id"), sa.Index("ix_people_org_id_id", "org_id", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str] = mapped_column(sa.String(120))
@@ -41,7 +41,8 @@ class Person(OrgOwned, Tracked, Base):
 
 class Membership(OrgOwned, Tracked, Base):
     __tablename__ = "memberships"
-    __table_args__ = (sa.UniqueConstraint("org_id", "person_id", "cooperative_id", "role", "valid_from"),)
+    __table_args__ = (sa.UniqueConstraint("org_id", "person_id", "cooperative_id", "role", "valid_from"),
+                      sa.Index("ix_memberships_org_id_id", "org_id", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), index=True)
@@ -54,7 +55,8 @@ class Membership(OrgOwned, Tracked, Base):
 
 class Assignment(OrgOwned, Tracked, Base):
     __tablename__ = "assignments"
-    __table_args__ = (sa.UniqueConstraint("org_id", "person_id", "site_id", "task", "valid_from"),)
+    __table_args__ = (sa.UniqueConstraint("org_id", "person_id", "site_id", "task", "valid_from"),
+                      sa.Index("ix_assignments_org_id_id", "org_id", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), index=True)

@@ -39,6 +39,7 @@ from minewatch.registry.orm import ImportBatch
 from minewatch.registry.profile import Profile
 
 MAX_PROBLEMS_KEPT = 10_000
+RAW_MAX_LEN = 120  # the ``*_raw`` columns keeping a value outside its vocabulary (a Field's max_len may be less)
 _LIST_SPLIT = re.compile(r"\s*[;,|/]\s*|\s+(?:et|and|y|e)\s+", re.IGNORECASE)
 
 
@@ -212,6 +213,14 @@ class RecordKind:
                 continue
             for code, reason in warns:
                 problems.append(Problem("warning", code, reason, row_number, columns.get(name, name), raw))
+            if f.type == "vocab" and value[1] is not None and len(value[1]) > (f.max_len or RAW_MAX_LEN):
+                # The text of a value outside the vocabulary is kept in a column of that size.
+                record[name] = None
+                problems.append(Problem("error", "text_too_long",
+                                        f"at most {f.max_len or RAW_MAX_LEN} characters for a value that is not in "
+                                        f"the {f.vocab.replace('_', ' ')} vocabulary", row_number,
+                                        columns.get(name, name), raw[:80]))
+                continue
             if f.type in _VOCAB_TYPES:
                 record[name], record[name + "_raw"] = value
             else:

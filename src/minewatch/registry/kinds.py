@@ -124,7 +124,9 @@ def store_sites(ctx: StoreContext, records: list[dict]) -> dict[str, int]:
     touched_ids = {ids[k] for k in touched}
     if touched_ids:
         s = ctx.session
-        s.execute(sa.delete(SiteMineral).where(SiteMineral.site_id.in_(sorted(touched_ids))))
+        ordered = sorted(touched_ids)
+        for start in range(0, len(ordered), 5000):  # well under the drivers' bound-parameter limits
+            s.execute(sa.delete(SiteMineral).where(SiteMineral.site_id.in_(ordered[start:start + 5000])))
         mineral_rows = [
             {"site_id": ids[(code,)], "mineral": m, "position": i}
             for code, ms in minerals.items() if ids[(code,)] in touched_ids for i, m in enumerate(ms)
@@ -212,6 +214,11 @@ class VisitsKind(RecordKind):
         if not record.get("source_visit_id"):
             # No id in the file: the visit is known by its site, date and team.
             record["source_visit_id"] = f"{record['site_code']}/{record['visit_date'].isoformat()}/{record.get('team') or ''}"
+            if len(record["source_visit_id"]) > 120:
+                return [Problem("error", "text_too_long",
+                                "without a visit id, a visit is known by its site code, date and team, which "
+                                "together have more than 120 characters here: give each visit an id",
+                                row_number, "source_visit_id")]
         if record.get("children_under15_working") and record.get("children_under15_present") is False:
             problems.append(Problem("warning", "inconsistent_children",
                                     "children under 15 recorded as working but not present", row_number,
@@ -238,6 +245,7 @@ class VisitsKind(RecordKind):
             records.append(visit_row(r, site_id))
         if records:
             upsert(ctx, SiteVisit, ("source", "source_visit_id"), records)
+            ctx.cache.setdefault("visit_site_ids", set()).update(r["site_id"] for r in records)
         return failed
 
     def after(self, ctx: StoreContext) -> None:
@@ -272,7 +280,7 @@ class ConcessionsKind(RecordKind):
     fields = (
         Field("external_id", required=True, max_len=120, aliases=("name", "title_number", "code", "numero")),
         Field("holder", aliases=("parties", "holder_name", "titulaire")),
-        Field("title_type", "vocab", vocab="title_types", aliases=("type",)),
+        Field("title_type", "vocab", vocab="title_types", max_len=60, aliases=("type",)),
         Field("status", max_len=120, aliases=("statut", "estado")),
         Field("date_granted", "date", aliases=("date_octroi", "granted")),
         Field("date_expires", "date", aliases=("date_expiration", "expires")),
@@ -338,8 +346,18 @@ def refresh_relations(ctx: StoreContext) -> None:
     ctx.report.extra["title_relations"] = refresh_title_relations_in(ctx.session, ctx.actor, ctx.audit)
 
 
+# Up to this many sites whose visits were stored, only their indicators are derived again; past it,
+# the whole organisation's (one pass is then cheaper than many IN lists).
+INDICATOR_REFRESH_PER_SITE = 5000
+
+
 def refresh_indicators(ctx: StoreContext) -> None:
-    """Derive each site's latest-visit indicators again (mercury, children, armed interference, workers)."""
+    """Derive the latest-visit indicators (mercury, children, armed interference, workers) again, of
+    the sites whose visits were stored (``ctx.cache["visit_site_ids"]``) or of all sites."""
     from minewatch.sites.repository import refresh_indicators as refresh
 
-    ctx.report.extra["sites_with_indicators"] = refresh(ctx.session, ctx.actor)
+    site_ids = ctx.cache.get("visit_site_ids")
+    if site_ids is not None and len(site_ids) <= INDICATOR_REFRESH_PER_SITE:
+        ctx.report.extra["sites_with_indicators"] = refresh(ctx.session, ctx.actor, sorted(site_ids))
+    else:
+        ctx.report.extra["sites_with_indicators"] = refresh(ctx.session, ctx.actor)

@@ -233,7 +233,9 @@ def update_record(uow: UnitOfWork, *, actor, resource: str, record_id: int, chan
             record.update(old.fragile.get(name, {}))
     record.update(old.kept)
     moved = bool({"geometry", "latitude", "longitude"} & set(changes))
-    _store(uow, actor, res, kind, record, vault, verb="update", moved=moved)
+    # A visit moved to another site: the site it leaves has its indicators derived again too.
+    stale_sites = {stored.site_id} if resource == "visits" else set()
+    _store(uow, actor, res, kind, record, vault, verb="update", moved=moved, stale_sites=stale_sites)
     uow.commit()
     return get_record(uow, actor=actor, resource=resource, record_id=record_id)
 
@@ -242,12 +244,14 @@ def update_record(uow: UnitOfWork, *, actor, resource: str, record_id: int, chan
 
 
 def _store(uow: UnitOfWork, actor, res: Resource, kind: RecordKind, record: dict, vault, *, verb: str,
-           moved: bool) -> None:
+           moved: bool, stale_sites: set[int] = frozenset()) -> None:
     s = uow.session
     audit = AuditLog(s, actor, context=f"api {verb} {res.name}")
     report = ImportReport(kind=kind.name, file_name=f"api:{res.name}")
     ctx = StoreContext(session=s, actor=actor, audit=audit, report=report, profile=API_PROFILE, vault=vault,
                        primary_table=kind.primary_table)
+    if stale_sites:
+        ctx.cache["visit_site_ids"] = set(stale_sites)
     failed = kind.store(ctx, [(ROW, record)])
     if failed:
         uow.rollback()

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from minewatch.adapters.db import UnitOfWork
-from minewatch.errors import ImportRejected, InvalidInput, NotFound, PermissionDenied
+from minewatch.errors import ImportRejected, InvalidInput, NotFound, PermissionDenied, TooLarge
 from minewatch.registry.profile import Profile, load_profile
 from minewatch.registry.service import import_file, record_kinds
 
@@ -43,9 +43,8 @@ class UploadNotFound(NotFound):
     code = "upload_not_found"
 
 
-class UploadTooLarge(InvalidInput):
+class UploadTooLarge(TooLarge):
     code = "upload_too_large"
-    http_status = 413
 
 
 @dataclass

@@ -18,6 +18,7 @@ class Site(OrgOwned, Tracked, BBoxed, Base):
         # Spatial search on SQLite: point sites by a two-sided min_lat range, the few polygon sites by
         # min_lat up to the query's north edge (see sites/repository.py).
         sa.Index("ix_sites_geometry_type_min_lat", "geometry_type", "min_lat"),
+        sa.Index("ix_sites_org_id_id", "org_id", "id"),  # keyset pages in id order (API, OGC)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +63,7 @@ class SiteVisit(OrgOwned, Tracked, Base):
     __table_args__ = (
         sa.UniqueConstraint("org_id", "source", "source_visit_id"),
         sa.Index("ix_site_visits_site_date", "site_id", "visit_date"),
+        sa.Index("ix_site_visits_org_id_id", "org_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,7 +111,7 @@ class Concession(OrgOwned, Tracked, BBoxed, Base):
     """A mining title or zone (polygon) from a cadastre."""
 
     __tablename__ = "concessions"
-    __table_args__ = (sa.UniqueConstraint("org_id", "source", "external_id"),)
+    __table_args__ = (sa.UniqueConstraint("org_id", "source", "external_id"), sa.Index("ix_concessions_org_id_id", "org_id", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(sa.String(120))

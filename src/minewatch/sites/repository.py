@@ -815,9 +815,17 @@ def set_title_relations(session: Session, actor, changes: list[tuple[int, str | 
 # --- Derived indicators of the latest visit -----------------------------------------------------------
 
 
-def refresh_indicators(session: Session, actor) -> int:
-    """Derive ``site_indicators`` of the organisation's sites from their visits again; returns how many
-    sites have one. One DELETE and one INSERT ... SELECT, so the database does the ranking."""
+def refresh_indicators(session: Session, actor, site_ids: list[int] | None = None) -> int:
+    """Derive ``site_indicators`` of the organisation's sites (or of ``site_ids`` only) from their
+    visits again; returns how many of those sites have one. One DELETE and one INSERT ... SELECT per
+    batch, so the database does the ranking."""
+    if site_ids is not None:
+        ids = sorted(set(site_ids))
+        return sum(_refresh_indicators(session, actor, ids[i:i + _IN_CHUNK]) for i in range(0, len(ids), _IN_CHUNK))
+    return _refresh_indicators(session, actor, None)
+
+
+def _refresh_indicators(session: Session, actor, site_ids: list[int] | None) -> int:
     from minewatch.sites.orm import SiteIndicator
 
     v = SiteVisit
@@ -829,7 +837,7 @@ def refresh_indicators(session: Session, actor) -> int:
             sa.func.row_number().over(partition_by=v.site_id, order_by=(v.visit_date.desc(), v.id.desc())).label("rk"),
             sa.func.count().over(partition_by=v.site_id).label("n"),
         )
-        .where(v.org_id == actor.org_id)
+        .where(v.org_id == actor.org_id, *(() if site_ids is None else (v.site_id.in_(site_ids),)))
         .subquery()
     )
     kids = (ranked.c.children_under15_present, ranked.c.children_under15_working,
@@ -843,8 +851,9 @@ def refresh_indicators(session: Session, actor) -> int:
                        ranked.c.workers_count, ranked.c.mercury_used, children_seen,
                        ranked.c.armed_interference).where(ranked.c.rk == 1)
     t = SiteIndicator.__table__
-    session.execute(sa.delete(t).where(t.c.org_id == actor.org_id))
+    scope = (t.c.org_id == actor.org_id, *(() if site_ids is None else (t.c.site_id.in_(site_ids),)))
+    session.execute(sa.delete(t).where(*scope))
     session.execute(t.insert().from_select(
         ["site_id", "org_id", "visit_id", "visit_date", "visit_count", "workers_count", "mercury_used",
          "children_seen", "armed_interference"], select))
-    return session.scalar(sa.select(sa.func.count()).select_from(t).where(t.c.org_id == actor.org_id))
+    return session.scalar(sa.select(sa.func.count()).select_from(t).where(*scope))

@@ -12,7 +12,7 @@ from minewatch.bootstrap import App, bootstrap
 from minewatch.config import Settings, load_settings
 from minewatch.web import errors
 from minewatch.web.deps import check_csrf
-from minewatch.web.security import SecurityHeaders
+from minewatch.web.security import BodyLimit, SecurityHeaders, tile_source
 
 # Modules with a ``router`` (an APIRouter), included in this order.
 ROUTERS = (
@@ -47,5 +47,6 @@ def create_app(app: App | None = None, *, settings: Settings | None = None) -> F
         api.include_router(importlib.import_module(name).router)
     api.mount("/static", StaticFiles(packages=[("minewatch.web", "static")]), name="static")
     api.add_middleware(GZipMiddleware, minimum_size=800)
-    api.add_middleware(SecurityHeaders)
+    api.add_middleware(BodyLimit)
+    api.add_middleware(SecurityHeaders, img_sources=tile_source(mw.settings.tile_url))
     return api

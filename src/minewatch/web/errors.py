@@ -56,6 +56,16 @@ def error_response(request: Request, status: int, code: str, message: str, detai
                                           "details": details or []}, status_code=status, headers=headers)
 
 
+def _problem(e: dict) -> dict:
+    """A pydantic error in the API's problem shape. The value is echoed only for query and path
+    parameters: a body may hold a phone number or a name."""
+    loc = [str(p) for p in e.get("loc", ())]
+    where = loc[0] if loc and loc[0] in ("body", "query", "path", "header", "cookie") else None
+    value = e.get("input") if where in ("query", "path") and isinstance(e.get("input"), (str, int, float)) else None
+    return {"field": ".".join(loc[1:] if where else loc) or None, "value": value, "code": e.get("type", "invalid"),
+            "message": e.get("msg", ""), "location": ".".join(loc)}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(MinewatchError)
     async def minewatch_error(request: Request, exc: MinewatchError):
@@ -74,9 +84,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
-        details = [{"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
-                   for e in exc.errors()]
-        message = "; ".join(f"{d['location']}: {d['message']}" for d in details[:5]) or "invalid request"
+        details = [_problem(e) for e in exc.errors()]
+        message = "; ".join(f"{d['field'] or d['location']}: {d['message']}" for d in details[:5]) or "invalid request"
         return error_response(request, 422, "invalid_input", message, details)
 
     @app.exception_handler(StarletteHTTPException)
