@@ -117,3 +117,50 @@ def _relink_with_shapely(session, actor) -> tuple[int, int]:
     pairs = intersecting_pairs(site_geoms, conc_geoms) if sites else []
     links = [(sites[i][0], concessions[j][0]) for i, j in pairs]
     return repo.replace_site_concessions(session, actor, links), invalid
+
+
+# --- What the web pages show -------------------------------------------------------------------------
+
+
+def dashboard_summary(uow: UnitOfWork, *, actor, indicator: str, classes: tuple[str, ...], top_n: int) -> dict:
+    """Sites counted by the classes of ``indicator``, the ``top_n`` sites by workers, and whether
+    the organisation has mining titles (for the map's layer)."""
+    _require(actor, "registry.read", "read the registry")
+    s = uow.session
+    counts = repo.indicator_counts(s, actor, indicator)
+    return {"counts": [(cls, counts.get(cls, 0)) for cls in classes], "total": sum(counts.values()),
+            "top": repo.top_sites_by_workers(s, actor, top_n), "has_titles": repo.concession_count(s, actor) > 0}
+
+
+def map_points(uow: UnitOfWork, *, actor) -> list:
+    """Every site's point, name and latest-visit indicators, for the map (columns: ``repo.MAP_COLUMNS``)."""
+    _require(actor, "registry.read", "read the registry")
+    return repo.map_points(uow.session, actor)
+
+
+def title_outlines(uow: UnitOfWork, *, actor) -> list:
+    """The organisation's concessions (number, type, artisanal zone, WKB) for the map."""
+    _require(actor, "registry.read", "read the registry")
+    return repo.concession_outlines(uow.session, actor)
+
+
+def site_list_extras(uow: UnitOfWork, *, actor, site_ids: list[int]) -> dict:
+    """What a page of the site list shows beside the sites: their indicators and the countries to filter on."""
+    _require(actor, "registry.read", "read the registry")
+    return {"indicators": repo.indicators_of(uow.session, actor, site_ids) if site_ids else {},
+            "countries": repo.countries_in_use(uow.session, actor)}
+
+
+def site_overview(uow: UnitOfWork, *, actor, code: str, today) -> dict:
+    """A site with its visits (newest first), the people working there and its shape (WKB, or None
+    for a point). People are counted by task; their names only for roles that may read names."""
+    detail = show_site(uow, actor=actor, code=code)
+    s = uow.session
+    site_id = detail.site.id
+    return {
+        "detail": detail,
+        "visits": repo.visits_of(s, actor, site_id),
+        "people_counts": repo.assignment_counts(s, actor, site_id, today),
+        "people": repo.assigned_people(s, actor, site_id, today) if actor.may("people.read_names") else None,
+        "shape_wkb": repo.site_shape(s, actor, site_id),
+    }

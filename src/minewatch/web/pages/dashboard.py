@@ -16,7 +16,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from minewatch.accounts.web_auth import Identity
 from minewatch.adapters.db import UnitOfWork
 from minewatch.errors import InvalidInput
-from minewatch.sites import repository as repo
+from minewatch.sites import service
+from minewatch.sites.repository import MAP_COLUMNS
+from minewatch.sites.service import dashboard_summary
 from minewatch.sites.model import INDICATORS, WORKER_CLASSES
 from minewatch.web.deps import get_uow, require
 from minewatch.web.templating import render
@@ -35,18 +37,6 @@ _TITLE_TOLERANCE_DEG = 0.001  # about 100 m: outlines for a regional map, not a 
 _TITLE_DECIMALS = 4
 
 
-def _dashboard(uow: UnitOfWork, actor, indicator: str) -> dict:
-    """Counts of the sites by the indicator's classes, the top sites by workers, and whether there are titles."""
-    s = uow.session
-    counts = repo.indicator_counts(s, actor, indicator)
-    return {
-        "counts": [(cls, counts.get(cls, 0)) for cls in CLASSES[indicator]],
-        "total": sum(counts.values()),
-        "top": repo.top_sites_by_workers(s, actor, TOP_SITES),
-        "has_titles": repo.concession_count(s, actor) > 0,
-    }
-
-
 @router.get("/")
 def dashboard(request: Request, indicator: str = DEFAULT_INDICATOR,
               identity: Identity = Depends(require("registry.read")), uow: UnitOfWork = Depends(get_uow)):
@@ -55,7 +45,9 @@ def dashboard(request: Request, indicator: str = DEFAULT_INDICATOR,
         raise InvalidInput(f"indicator {indicator!r} is not one of: {', '.join(INDICATORS)}")
     settings = request.app.state.minewatch.settings
     return render(request, "dashboard.html", {
-        **_dashboard(uow, identity.actor, indicator), "indicator": indicator, "indicators": INDICATORS,
+        **dashboard_summary(uow, actor=identity.actor, indicator=indicator, classes=CLASSES[indicator],
+                            top_n=TOP_SITES),
+        "indicator": indicator, "indicators": INDICATORS,
         "worker_classes": ",".join(str(b) for b in WORKER_CLASSES),
         "tile_url": settings.tile_url, "tile_attribution": settings.tile_attribution,
     })
@@ -79,11 +71,11 @@ def map_sites(request: Request, identity: Identity = Depends(require("registry.r
     Coordinates are rounded to 5 decimals (about 1 m); yes/no indicators are 1, 0 or null.
     """
     rows = []
-    points = repo.map_points(uow.session, identity.actor)
+    points = service.map_points(uow, actor=identity.actor)
     for code, name, lat, lon, visited, mercury, children, armed, workers in points:
         rows.append([code, name, round(lat, _COORD_DECIMALS), round(lon, _COORD_DECIMALS),
                      visited.isoformat() if visited else None, _bit(mercury), _bit(children), _bit(armed), workers])
-    return _json(request, {"columns": list(repo.MAP_COLUMNS), "rows": rows})
+    return _json(request, {"columns": list(MAP_COLUMNS), "rows": rows})
 
 
 def _bit(value: bool | None) -> int | None:
@@ -98,7 +90,7 @@ def map_titles(request: Request, identity: Identity = Depends(require("registry.
     import shapely
 
     features = []
-    for row in repo.concession_outlines(uow.session, identity.actor):
+    for row in service.title_outlines(uow, actor=identity.actor):
         geom = shapely.simplify(shapely.from_wkb(row.geom_wkb), _TITLE_TOLERANCE_DEG, preserve_topology=True)
         geom = shapely.transform(geom, lambda xy: np.round(xy, _TITLE_DECIMALS))
         if geom.is_empty:

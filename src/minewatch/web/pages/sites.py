@@ -16,9 +16,8 @@ from minewatch.accounts.web_auth import Identity
 from minewatch.adapters.db import UnitOfWork
 from minewatch.errors import InvalidInput
 from minewatch.kit.vocab import LIFECYCLE_STATUS, MINERALS, VOCABULARIES
-from minewatch.sites import repository as repo
 from minewatch.sites.model import INDICATOR_FILTERS, SiteQuery
-from minewatch.sites.service import find_sites, show_site
+from minewatch.sites.service import find_sites, site_list_extras, site_overview
 from minewatch.web import i18n
 from minewatch.web.deps import get_uow, require
 from minewatch.web.templating import render
@@ -94,9 +93,8 @@ def _page_number(raw: str | None) -> int:
 def _site_list(uow: UnitOfWork, actor, params: ListParams) -> dict:
     """One page of matching sites with their latest-visit indicators, the total and the filter choices."""
     result = find_sites(uow, actor=actor, query=params.query())
-    indicators = repo.indicators_of(uow.session, actor, [r.id for r in result.rows])
-    return {"rows": result.rows, "total": result.total, "indicators": indicators,
-            "countries": repo.countries_in_use(uow.session, actor)}
+    return {"rows": result.rows, "total": result.total,
+            **site_list_extras(uow, actor=actor, site_ids=[r.id for r in result.rows])}
 
 
 @router.get("/sites")
@@ -112,8 +110,7 @@ def site_list(request: Request, q: str = "", country: str = "", mineral: str = "
         error = exc.message
         params = ListParams(q=q, country=country, mineral=mineral, status=status, indicator=indicator,
                             sort=sort if sort in SORTS else "code")
-        data = {"rows": [], "total": 0, "indicators": {},
-                "countries": repo.countries_in_use(uow.session, identity.actor)}
+        data = {"rows": [], "total": 0, **site_list_extras(uow, actor=identity.actor, site_ids=[])}
     more = data["total"] > COUNT_CAP  # "more than COUNT_CAP": the count stopped there
     pages = max(1, math.ceil(min(data["total"], COUNT_CAP) / PAGE_SIZE))
     if more:  # pages go on past the counted ones
@@ -141,24 +138,6 @@ def _page_links(page: int, pages: int) -> list[int | None]:
 # --- One site ---------------------------------------------------------------------------------------------
 
 
-def _site_page(uow: UnitOfWork, actor, code: str, today: dt.date) -> dict:
-    """A site with its visits (newest first), the people working there and its shape for the map.
-
-    People are counted by task; their names only for roles that may read names (``people.read_names``).
-    """
-    detail = show_site(uow, actor=actor, code=code)
-    s = uow.session
-    site_id = detail.site.id
-    names = actor.may("people.read_names")
-    return {
-        "detail": detail,
-        "visits": repo.visits_of(s, actor, site_id),
-        "people_counts": repo.assignment_counts(s, actor, site_id, today),
-        "people": repo.assigned_people(s, actor, site_id, today) if names else None,
-        "shape": _shape_geojson(repo.site_shape(s, actor, site_id)),
-    }
-
-
 def _shape_geojson(wkb: bytes | None) -> str | None:
     """The site's polygon as compact GeoJSON text for the map (simplified to ~1 m, 6 decimals)."""
     if wkb is None:
@@ -174,6 +153,7 @@ def _shape_geojson(wkb: bytes | None) -> str | None:
 def site_page(request: Request, code: str, identity: Identity = Depends(require("registry.read")),
               uow: UnitOfWork = Depends(get_uow)):
     settings = request.app.state.minewatch.settings
-    data = _site_page(uow, identity.actor, code, dt.date.today())
+    data = site_overview(uow, actor=identity.actor, code=code, today=dt.date.today())
+    data["shape"] = _shape_geojson(data.pop("shape_wkb"))
     return render(request, "site.html", {**data, "vocab": vocab_label, "tile_url": settings.tile_url,
                                          "tile_attribution": settings.tile_attribution})
