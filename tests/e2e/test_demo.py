@@ -70,7 +70,9 @@ def test_demo_serves_the_web_app_and_the_printed_login_works(tmp_path):
             r = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
             assert r.status_code == 303, r.text
             home = client.get("/")
-            assert home.status_code == 200 and "map" in home.text
+            assert home.status_code == 200 and 'id="map"' in home.text
+            points = client.get("/map/sites.json").json()
+            assert len(points["rows"]) == 60  # the generated demo's sites, all on the map
     finally:
         proc.send_signal(signal.SIGINT)
         try:
