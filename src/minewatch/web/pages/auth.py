@@ -80,7 +80,11 @@ def change_password(request: Request, current: str = Form(""), new: str = Form("
                     identity: Identity = Depends(require()), uow: UnitOfWork = Depends(get_uow)):
     error = None
     if new != confirm:
-        error = "the two new passwords differ"
+        i18n_token = i18n.set_language(_language(request))
+        try:
+            error = _("the two new passwords differ")
+        finally:
+            i18n.reset_language(i18n_token)
     else:
         try:
             web_auth.change_password(uow, actor=identity.actor, current=current, new=new,
