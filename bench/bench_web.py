@@ -286,7 +286,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        token, load_s = build(f"sqlite:///{home}/bench.sqlite3", home, rows, rng)
+        token, load_s = build(f"sqlite:///{home}/minewatch.sqlite3", home, rows, rng)  # where serve looks
         print(f"SQLite: built in {load_s:.1f} s", flush=True)
         port = free_port()
         proc = serve_minewatch("", home, port, args.workers)
