@@ -199,44 +199,28 @@ def serve_pygeoapi(venv: Path, pg_url: str, schema: str, home: Path, port: int, 
         return None
     u = sa.engine.make_url(pg_url)
     config = home / "pygeoapi.yml"
-    config.write_text(textwrap.dedent(f"""
-        server:
-          bind: {{host: 127.0.0.1, port: {port}}}
-          url: http://127.0.0.1:{port}
-          mimetype: application/json; charset=UTF-8
-          encoding: utf-8
-          language: en-US
-          limits: {{default_items: 10, max_items: 10000}}
-          map: {{url: https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png, attribution: OSM}}
-        logging: {{level: ERROR}}
-        metadata:
-          identification: {{title: bench, description: bench, keywords: [bench], keywords_type: theme, terms_of_service: none, url: http://example.org}}
-          license: {{name: CC-BY 4.0, url: https://creativecommons.org/licenses/by/4.0/}}
-          provider: {{name: bench, url: http://example.org}}
-          contact: {{name: bench}}
-        resources:
-          sites:
-            type: collection
-            title: sites
-            description: sites
-            keywords: [sites]
-            extents:
-              spatial: {{bbox: [{REGION[0]}, {REGION[1]}, {REGION[2]}, {REGION[3]}], crs: http://www.opengis.net/def/crs/OGC/1.3/CRS84}}
-            providers:
-              - type: feature
-                name: PostgreSQL
-                data:
-                  host: {u.host}
-                  port: {u.port}
-                  dbname: {u.database}
-                  user: {u.username}
-                  password: {u.password}
-                  search_path: [{schema}, public]
-                id_field: id
-                table: sites
-                geom_field: geom
-                properties: [code, name, country, lifecycle_status]
-    """))
+    import yaml
+
+    config.write_text(yaml.safe_dump({
+        "server": {"bind": {"host": "127.0.0.1", "port": port}, "url": f"http://127.0.0.1:{port}",
+                   "mimetype": "application/json; charset=UTF-8", "encoding": "utf-8", "language": "en-US",
+                   "limits": {"default_items": 10, "max_items": 10000},
+                   "map": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "attribution": "OSM"}},
+        "logging": {"level": "ERROR"},
+        "metadata": {"identification": {"title": "bench", "description": "bench", "keywords": ["bench"],
+                                        "keywords_type": "theme", "terms_of_service": "none",
+                                        "url": "http://example.org"},
+                     "license": {"name": "CC-BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},
+                     "provider": {"name": "bench", "url": "http://example.org"}, "contact": {"name": "bench"}},
+        "resources": {"sites": {
+            "type": "collection", "title": "sites", "description": "sites", "keywords": ["sites"],
+            "extents": {"spatial": {"bbox": list(REGION), "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
+            "providers": [{"type": "feature", "name": "PostgreSQL",
+                           "data": {"host": u.host, "port": u.port, "dbname": u.database, "user": u.username,
+                                    "password": u.password, "search_path": [schema, "public"]},
+                           "id_field": "id", "table": "sites", "geom_field": "geom",
+                           "properties": ["code", "name", "country", "lifecycle_status"]}]}},
+    }))
     env = {**os.environ, "PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(home / "pygeoapi-openapi.yml")}
     subprocess.run([str(venv / "bin" / "pygeoapi"), "openapi", "generate", str(config), "--output-file",
                     str(home / "pygeoapi-openapi.yml")], env=env, check=True, capture_output=True)

@@ -313,7 +313,7 @@ def _overlap_box(boxes: list[BBox]) -> BBox:
 def _sqlite_candidates(session: Session, actor, q: SiteQuery, radius_m: float | None):
     """Rows passing the indexed prefilters, with the columns the exact tests need.
 
-    Both branches use ``ix_sites_geometry_type_min_lat``: the point sites in the ``min_lat`` range,
+    Both branches use ``ix_sites_box`` (geometry_type, min_lat, min_lon, org_id): the point sites in the ``min_lat`` range,
     the polygon sites with ``min_lat`` up to the box's north edge.
     """
     needs_shape = q.bbox is not None or q.within is not None
