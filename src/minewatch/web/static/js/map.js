@@ -10,7 +10,9 @@
   if (!window.L) { return; }
 
   function baseMap(el) {
-    var map = L.map(el, { preferCanvas: true, worldCopyJump: true });
+    var map = L.map(el, { preferCanvas: true, worldCopyJump: true, zoomControl: false });
+    L.control.zoom({ zoomInTitle: el.dataset.zoomIn || "Zoom in", zoomOutTitle: el.dataset.zoomOut || "Zoom out" })
+      .addTo(map);
     L.control.scale({ imperial: false }).addTo(map);
     if (el.dataset.tileUrl) {
       L.tileLayer(el.dataset.tileUrl, { attribution: el.dataset.tileAttribution || "", maxZoom: 19 }).addTo(map);
