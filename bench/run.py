@@ -16,6 +16,13 @@ RUNS = [
     ("IPIS import vs pandas read_csv + to_sql", ["bench_ipis_import.py"], ["bench_ipis_import.py", "--repeat", "2"]),
     ("1,000,000 people rows vs pandas", ["bench_people_import.py"], ["bench_people_import.py", "--rows", "50000"]),
     ("spatial queries on 100,000 sites", ["bench_spatial.py"], ["bench_spatial.py", "--sites", "20000"]),
+    ("web app on 100,000 sites vs pygeoapi", ["bench_web.py"], ["bench_web.py", "--sites", "5000", "--requests", "50",
+                                                                "--seconds", "3"]),
+    ("slope on 4000 x 4000 vs gdaldem and richdem", ["bench_terrain.py"], ["bench_terrain.py", "--n", "1000"]),
+    ("fill + D8 accumulation vs richdem / whitebox-workflows", ["bench_flow.py"],
+     ["bench_flow.py", "--n", "500", "--repeat", "1"]),
+    ("probability of failure vs Landlab 2.11", ["bench_landslide_probability.py"],
+     ["bench_landslide_probability.py"]),
 ]
 
 
