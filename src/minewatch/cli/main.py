@@ -155,7 +155,7 @@ def _register() -> None:
     """Command groups written in their own modules."""
     import importlib
 
-    for mod in ("imports", "sites", "export", "backup", "people", "demo", "serve", "publish", "hazard", "calc"):
+    for mod in ("imports", "sites", "export", "backup", "people", "demo", "serve", "publish", "hazard", "hazard_sites", "calc"):
         try:
             module = importlib.import_module(f"minewatch.cli.{mod}")
         except ModuleNotFoundError as exc:

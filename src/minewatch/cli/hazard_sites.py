@@ -1,0 +1,72 @@
+"""``minewatch hazard sites``: the landslide hazard of each registered site from a run folder."""
+
+from __future__ import annotations
+
+import click
+
+from minewatch.cli.common import CliState, echo_json, pass_state
+
+
+@click.command("sites")
+@click.option("--run", "run_dir", type=click.Path(exists=True, file_okay=False),
+              help="Folder of a 'hazard landslide' run to assess; without it, show the latest assessment.")
+@click.option("--site", "site_codes", multiple=True, metavar="CODE", help="Only this site (repeatable).")
+@click.option("--buffer-m", type=click.FloatRange(min=0, min_open=True), default=250.0, show_default=True,
+              help="Radius around point sites (m); polygon sites use their polygon.")
+@click.option("--json", "as_json", is_flag=True, help="Print the assessment as JSON.")
+@pass_state
+def sites_cmd(state: CliState, run_dir: str | None, site_codes: tuple[str, ...], buffer_m: float,
+              as_json: bool) -> None:
+    """Hazard level, reason, people exposed, share FS < 1, max/mean probability of failure and map per site.
+
+    \b
+    The run folder holds probability_of_failure.tif and factor_of_safety.tif (or their soil__ names),
+    optionally contributing_area.tif (m2), parameters.json and summary.json.
+    \b
+    Example:
+      minewatch hazard sites --run landslide/ --buffer-m 300
+      minewatch hazard sites --site KAL-001 --json
+    """
+    from pathlib import Path
+
+    from minewatch.hazards.service import assess_sites, latest_site_hazards
+
+    actor = state.actor()
+    files_dir = state.app.settings.files_dir
+    with state.app.uow() as uow:
+        if run_dir:
+            result = assess_sites(uow, actor=actor, run_dir=Path(run_dir), files_dir=files_dir,
+                                  site_codes=list(site_codes) or None, buffer_m=buffer_m)
+        else:
+            result = latest_site_hazards(uow, actor=actor, code=site_codes[0] if len(site_codes) == 1 else None)
+            if result is not None and len(site_codes) > 1:
+                wanted = set(site_codes)
+                result.sites[:] = [v for v in result.sites if v.code in wanted]
+    if result is None:
+        click.echo("no hazard assessment yet: run 'minewatch hazard sites --run DIR'")
+        return
+    rows = [{**v.as_dict(), "map_path": str(files_dir / v.map_path) if v.map_path else None} for v in result.sites]
+    if as_json:
+        echo_json({"assessment_id": result.id, "assessed_on": result.assessed_on, "created_at": result.created_at,
+                   "code_version": result.code_version, "inputs": result.inputs, "sites": rows})
+        return
+    click.echo(f"assessment #{result.id} ({result.assessed_on}), {len(rows)} site(s)")
+    for r in rows:
+        if not r["covered"]:
+            click.echo(f"{r['code']:<14} not covered by the rasters")
+            continue
+        share = "-" if r["share_fs_below_1"] is None else f"{r['share_fs_below_1']:.1%}"
+        click.echo(f"{r['code']:<14} {r['level']:<9} people {r['people_exposed']:>4}  FS<1 {share:>6}  "
+                   f"pfail max {r['pfail_max']:.2f} mean {r['pfail_mean']:.2f}  {r['reason']}")
+        click.echo(f"{'':<14} map {r['map_path']}")
+
+
+def register(cli: click.Group) -> None:
+    group = cli.commands.get("hazard")
+    if group is None:
+        @click.group("hazard")
+        def group() -> None:
+            """Slope stability hazards."""
+
+        cli.add_command(group)
+    group.add_command(sites_cmd)

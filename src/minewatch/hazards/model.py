@@ -1,0 +1,129 @@
+"""Pure rules of site hazard: statistics of the cells inside a site, and the site's hazard level.
+
+The level is a screening class, not a published one: no standard turns a site's probability of
+failure, its share of ground with factor of safety below 1 and its exposed people into a site-level
+class (SINMAP classes cells, Landlab's ``LandslideProbability`` gives cell probabilities; neither
+classes sites). The thresholds below are therefore **provisional** parameters, chosen so that
+
+* ``very_high``: people are exposed and failure is more likely than not somewhere on the site
+  (``pfail_max >= 0.5``) or a tenth of the site is predicted unstable (``share_fs_below_1 >= 0.10``);
+* ``high``: ``pfail_max >= 0.3`` or ``share_fs_below_1 >= 0.05`` (also the very-high conditions with
+  nobody registered as exposed);
+* ``moderate``: ``pfail_max >= 0.1`` or ``share_fs_below_1 >= 0.01``;
+* ``low``: otherwise.
+
+Pass another :class:`Thresholds` to change them; every level comes with the statistic that decided
+it and its value (a finding as data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+LEVELS = ("low", "moderate", "high", "very_high")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Provisional site-level thresholds (no published source: see the module docstring)."""
+
+    very_high_pfail: float = 0.5
+    very_high_share: float = 0.10
+    high_pfail: float = 0.3
+    high_share: float = 0.05
+    moderate_pfail: float = 0.1
+    moderate_share: float = 0.01
+    provisional: bool = True
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class SiteStats:
+    """What the rasters say inside one site. Areas in m2, probabilities and shares in [0, 1].
+
+    ``area_m2`` is the analysed area (cells with a probability of failure, and a factor of safety
+    when one is given); ``None`` statistics mean the raster was not given or had no data there.
+    """
+
+    area_m2: float
+    area_fs_below_1_m2: float | None
+    share_fs_below_1: float | None
+    pfail_max: float | None
+    pfail_mean: float | None
+    upslope_area_max_m2: float | None
+    cells: int
+
+    @property
+    def covered(self) -> bool:
+        return self.cells > 0
+
+
+def zonal_stats(inside: np.ndarray, cell_area_m2: np.ndarray, pfail: np.ndarray, fs: np.ndarray | None = None,
+                upslope_area_m2: np.ndarray | None = None) -> SiteStats:
+    """Statistics over the cells where ``inside`` is true and the data are not NaN (nodata).
+
+    ``cell_area_m2`` broadcasts to the grid (per row for geographic rasters). The mean probability of
+    failure is weighted by cell area: sum(p_i A_i) / sum(A_i).
+
+    >>> s = zonal_stats(np.array([[True, True, False]]), np.full((1, 1), 100.0),
+    ...                 np.array([[0.2, 0.6, 0.9]]), np.array([[1.5, 0.8, 0.5]]))
+    >>> s.area_m2, s.area_fs_below_1_m2, s.share_fs_below_1, s.pfail_max, round(s.pfail_mean, 3)
+    (200.0, 100.0, 0.5, 0.6, 0.4)
+    """
+    area = np.broadcast_to(cell_area_m2, inside.shape)
+    valid = inside & np.isfinite(pfail)
+    if fs is not None:
+        valid &= np.isfinite(fs)
+    n = int(valid.sum())
+    if n == 0:
+        return SiteStats(0.0, None, None, None, None, None, 0)
+    a = area[valid]
+    total = float(a.sum())
+    p = pfail[valid]
+    below = share = None
+    if fs is not None:
+        below = float(a[fs[valid] < 1.0].sum())
+        share = below / total
+    upslope = None
+    if upslope_area_m2 is not None:
+        up = upslope_area_m2[inside & np.isfinite(upslope_area_m2)]
+        upslope = float(up.max()) if up.size else None
+    return SiteStats(total, below, share, float(p.max()), float((p * a).sum() / total), upslope, n)
+
+
+def hazard_level(stats: SiteStats, people_exposed: int,
+                 thresholds: Thresholds = DEFAULT_THRESHOLDS) -> tuple[str | None, str]:
+    """(level, reason) of a site; ``(None, "not covered ...")`` when the rasters have no data there.
+
+    >>> s = SiteStats(1e4, 2e3, 0.2, 0.7, 0.3, None, 100)
+    >>> hazard_level(s, 3)
+    ('very_high', 'pfail_max 0.70 >= 0.5 with 3 people exposed')
+    >>> hazard_level(s, 0)
+    ('high', 'pfail_max 0.70 >= 0.3')
+    """
+    if not stats.covered:
+        return None, "not covered by the rasters"
+    t = thresholds
+    p = stats.pfail_max if stats.pfail_max is not None else -1.0
+    q = stats.share_fs_below_1 if stats.share_fs_below_1 is not None else -1.0
+    if people_exposed > 0:
+        if p >= t.very_high_pfail:
+            return "very_high", f"pfail_max {p:.2f} >= {t.very_high_pfail:g} with {people_exposed} people exposed"
+        if q >= t.very_high_share:
+            return "very_high", (f"share_fs_below_1 {q:.3f} >= {t.very_high_share:g} "
+                                 f"with {people_exposed} people exposed")
+    for level, pt, qt in (("high", t.high_pfail, t.high_share), ("moderate", t.moderate_pfail, t.moderate_share)):
+        if p >= pt:
+            return level, f"pfail_max {p:.2f} >= {pt:g}"
+        if q >= qt:
+            return level, f"share_fs_below_1 {q:.3f} >= {qt:g}"
+    parts = []
+    if stats.pfail_max is not None:
+        parts.append(f"pfail_max {p:.2f} < {t.moderate_pfail:g}")
+    if stats.share_fs_below_1 is not None:
+        parts.append(f"share_fs_below_1 {q:.3f} < {t.moderate_share:g}")
+    return "low", " and ".join(parts)

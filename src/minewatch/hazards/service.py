@@ -1,0 +1,233 @@
+"""Use cases of site hazard: assess the organisation's sites from a landslide run, read the latest results.
+
+A run folder (``minewatch hazard landslide --out DIR``) is read by file name; the first name found
+for each role is used:
+
+========================  ========================================================================
+role                      file names tried in the run folder
+========================  ========================================================================
+probability_of_failure    probability_of_failure.tif, soil__probability_of_failure.tif (required)
+factor_of_safety          factor_of_safety.tif, soil__factor_of_safety.tif (required)
+contributing_area (m2)    contributing_area.tif, drainage_area.tif, surface_water__drainage_area.tif
+parameters                parameters.json, params.json
+summary                   summary.json
+========================  ========================================================================
+
+The contributing area must be an upslope *area* in m2 (not the specific catchment area in m, which
+is per unit contour width). All rasters must share one grid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from minewatch.adapters.db import UnitOfWork
+from minewatch.audit.model import digest
+from minewatch.audit.service import AuditLog
+from minewatch.errors import NotFound, PermissionDenied
+from minewatch.hazards import repository as repo
+from minewatch.hazards.errors import HazardRunInvalid
+from minewatch.hazards.model import DEFAULT_THRESHOLDS, Thresholds, hazard_level
+from minewatch.hazards.orm import HazardAssessment, SiteHazard
+
+RUN_FILES = {
+    "probability_of_failure": ("probability_of_failure.tif", "soil__probability_of_failure.tif"),
+    "factor_of_safety": ("factor_of_safety.tif", "soil__factor_of_safety.tif"),
+    "contributing_area": ("contributing_area.tif", "drainage_area.tif", "surface_water__drainage_area.tif"),
+}
+REQUIRED = ("probability_of_failure", "factor_of_safety")
+PARAMETER_FILES = ("parameters.json", "params.json")
+SUMMARY_FILE = "summary.json"
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class SiteHazardView:
+    code: str
+    covered: bool
+    level: str | None
+    reason: str
+    people_exposed: int
+    area_m2: float | None
+    area_fs_below_1_m2: float | None
+    share_fs_below_1: float | None
+    pfail_max: float | None
+    pfail_mean: float | None
+    upslope_area_max_m2: float | None
+    map_path: str | None  # relative to settings.files_dir
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AssessmentView:
+    id: int
+    kind: str
+    created_at: dt.datetime
+    assessed_on: dt.date
+    code_version: str
+    inputs: dict
+    sites: list[SiteHazardView]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _require(actor, permission: str, doing: str) -> None:
+    if not actor.may(permission):
+        raise PermissionDenied(f"role '{actor.role}' may not {doing}")
+
+
+def run_rasters(run_dir: Path) -> dict[str, Path]:
+    """{role: path} of the rasters found in a run folder by the names in the module docstring."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise HazardRunInvalid(f"{run_dir}: not a folder")
+    found = {}
+    for role, names in RUN_FILES.items():
+        for name in names:
+            if (run_dir / name).is_file():
+                found[role] = run_dir / name
+                break
+    missing = [RUN_FILES[r][0] for r in REQUIRED if r not in found]
+    if missing:
+        raise HazardRunInvalid(f"{run_dir}: missing {', '.join(missing)}")
+    return found
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _read_json(path: Path | None) -> dict | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except ValueError as exc:
+        raise HazardRunInvalid(f"{path}: not JSON ({exc})") from None
+
+
+def _grid_of(rasters: dict[str, Path]) -> dict:
+    import rasterio
+
+    profiles = {}
+    for role, path in rasters.items():
+        try:
+            with rasterio.open(path) as src:
+                profiles[role] = src.profile.copy()
+        except rasterio.errors.RasterioIOError as exc:
+            raise HazardRunInvalid(f"{path}: not a raster GDAL can read ({exc})") from None
+    ref = profiles["probability_of_failure"]
+    for role, p in profiles.items():
+        if (p["width"], p["height"], p["transform"], p["crs"]) != (ref["width"], ref["height"], ref["transform"],
+                                                                    ref["crs"]):
+            raise HazardRunInvalid(f"{rasters[role]}: grid differs from {rasters['probability_of_failure']}")
+    if ref.get("crs") is None:
+        raise HazardRunInvalid(f"{rasters['probability_of_failure']}: no coordinate reference system")
+    return ref
+
+
+def assess_sites(uow: UnitOfWork, *, actor, run_dir: Path | None = None, files_dir: Path,
+                 rasters: dict[str, Path] | None = None, site_codes: list[str] | None = None,
+                 buffer_m: float = 250.0, today: dt.date | None = None,
+                 thresholds: Thresholds = DEFAULT_THRESHOLDS) -> AssessmentView:
+    """Assess the organisation's sites (or ``site_codes``) from a landslide run; stores, audits, commits.
+
+    ``rasters`` ({role: path}) overrides the file names looked up in ``run_dir``; parameters and summary
+    JSON are read from ``run_dir`` when given. Maps go to ``files_dir/hazard/<assessment id>/<code>.png``.
+    """
+    from minewatch import __version__
+    from minewatch.adapters.db import utcnow
+    from minewatch.hazards.zonal import draw_site_map, site_shape, site_statistics
+
+    _require(actor, "registry.write", "assess site hazards")
+    if buffer_m <= 0:
+        raise HazardRunInvalid("the buffer around point sites must be positive (metres)")
+    run_dir = Path(run_dir) if run_dir is not None else None
+    if rasters is None:
+        if run_dir is None:
+            raise HazardRunInvalid("give a run folder or the rasters")
+        rasters = run_rasters(run_dir)
+    rasters = {role: Path(p) for role, p in rasters.items()}
+    for role in REQUIRED:
+        if role not in rasters or not rasters[role].is_file():
+            raise HazardRunInvalid(f"the {role.replace('_', ' ')} raster is missing")
+    profile = _grid_of(rasters)
+    parameters = summary = None
+    if run_dir is not None:
+        parameters = _read_json(next((run_dir / n for n in PARAMETER_FILES if (run_dir / n).is_file()), None))
+        summary = _read_json(run_dir / SUMMARY_FILE)
+    today = today or utcnow().date()
+
+    s = uow.session
+    sites = repo.sites_to_assess(s, actor, site_codes)
+    if site_codes:
+        unknown = sorted(set(site_codes) - {row.code for row in sites})
+        if unknown:
+            raise NotFound(f"no site {', '.join(unknown)} in organisation '{actor.org_slug}'", code="site_not_found")
+    exposed = repo.people_exposed(s, actor, [row.id for row in sites], today)
+    inputs = {role: {"path": str(p.resolve()), "sha256": _sha256(p)} for role, p in sorted(rasters.items())}
+    assessment = HazardAssessment(
+        org_id=actor.org_id, kind="landslide", status="complete", assessed_on=today, actor_id=actor.user_id,
+        actor_email=actor.email, code_version=__version__, buffer_m=float(buffer_m), inputs=inputs,
+        parameters=parameters, summary=summary, thresholds=asdict(thresholds))
+    s.add(assessment)
+    s.flush()
+
+    out_dir = Path(files_dir) / "hazard" / str(assessment.id)
+    views = []
+    for row in sites:
+        shape = site_shape(profile["crs"], geom_wkb=row.geom_wkb, latitude=row.latitude, longitude=row.longitude,
+                           buffer_m=buffer_m)
+        stats = site_statistics(shape, rasters, profile)
+        people = exposed.get(row.id, 0)
+        level, reason = hazard_level(stats, people, thresholds)
+        map_rel = None
+        if stats.covered:
+            name = _SAFE.sub("_", row.code).strip("._") or f"site-{row.id}"
+            png = draw_site_map(out_dir / f"{name}.png", shape=shape, pfail_path=rasters["probability_of_failure"],
+                                profile=profile, title=f"{row.code}: {level.replace('_', ' ')} landslide hazard",
+                                centre=(shape.centroid.x, shape.centroid.y))
+            map_rel = str(png.relative_to(files_dir))
+        s.add(SiteHazard(
+            assessment_id=assessment.id, site_id=row.id, org_id=actor.org_id, covered=stats.covered,
+            area_m2=stats.area_m2 if stats.covered else None, area_fs_below_1_m2=stats.area_fs_below_1_m2,
+            share_fs_below_1=stats.share_fs_below_1, pfail_max=stats.pfail_max, pfail_mean=stats.pfail_mean,
+            upslope_area_max_m2=stats.upslope_area_max_m2, people_exposed=people, level=level, reason=reason,
+            map_path=map_rel))
+        views.append(SiteHazardView(row.code, stats.covered, level, reason, people,
+                                    stats.area_m2 if stats.covered else None, stats.area_fs_below_1_m2,
+                                    stats.share_fs_below_1, stats.pfail_max, stats.pfail_mean,
+                                    stats.upslope_area_max_m2, map_rel))
+    log = AuditLog(s, actor, context="hazard sites")
+    log.record("created", "hazard_assessment", assessment.id, before=None, after=digest({
+        "kind": "landslide", "inputs": inputs, "parameters": parameters, "summary": summary,
+        "assessed_on": today.isoformat(), "buffer_m": float(buffer_m), "code_version": __version__,
+        "sites": [v.as_dict() for v in views]}))
+    log.flush()
+    uow.commit()
+    return AssessmentView(assessment.id, "landslide", assessment.created_at, today, __version__, inputs, views)
+
+
+def latest_site_hazards(uow: UnitOfWork, *, actor, code: str | None = None) -> AssessmentView | None:
+    """The organisation's latest landslide assessment (its sites, or the one ``code``); None if there is none."""
+    _require(actor, "registry.read", "read the registry")
+    s = uow.session
+    a = repo.latest_assessment(s, actor)
+    if a is None:
+        return None
+    views = [SiteHazardView(c, h.covered, h.level, h.reason, h.people_exposed, h.area_m2, h.area_fs_below_1_m2,
+                            h.share_fs_below_1, h.pfail_max, h.pfail_mean, h.upslope_area_max_m2, h.map_path)
+             for h, c in repo.site_rows(s, actor, a.id, code)]
+    return AssessmentView(a.id, a.kind, a.created_at, a.assessed_on, a.code_version, a.inputs, views)
