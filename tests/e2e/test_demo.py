@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from click.testing import CliRunner
 
 
@@ -20,7 +22,8 @@ def test_demo_without_shared_data_loads_the_generated_set_and_is_idempotent(tmp_
     second = runner.invoke(cli, ["demo", "--no-serve"], env=env, catch_exceptions=False)
     assert "0 new, 0 changed" in second.output and "one-time password" not in second.output
     stats = json.loads(runner.invoke(cli, ["db", "stats", "--json"], env=env).output)
-    assert stats["sites"] == 60 and stats["visits"] > 60
+    assert stats["sites"] == 66 and stats["visits"] > 60  # 60 generated IPIS sites + 6 hazard demo sites
+    assert "Landslide hazard on a generated hillside DEM" in first.output and "HZ-DEMO-01" in first.output
     assert "intact" in runner.invoke(cli, ["audit", "verify"], env=env).output
 
 
@@ -72,10 +75,37 @@ def test_demo_serves_the_web_app_and_the_printed_login_works(tmp_path):
             home = client.get("/")
             assert home.status_code == 200 and 'id="map"' in home.text
             points = client.get("/map/sites.json").json()
-            assert len(points["rows"]) == 60  # the generated demo's sites, all on the map
+            assert len(points["rows"]) == 66  # the generated demo's 60 IPIS sites and 6 hazard demo sites
     finally:
         proc.send_signal(signal.SIGINT)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.mark.shared_data
+def test_demo_with_the_real_data_assesses_demo_sites_on_the_ecuador_dem(tmp_path):
+    """`make demo` with ../shared/data: the IPIS registry, the CAMI titles and a landslide run on the
+    real Ecuador DEM whose six demo sites get a level, a reason, their people and a map each."""
+    from minewatch.cli.main import cli
+
+    from tests.shared_data import shared_data_path
+
+    data = shared_data_path("ecuador-landslides-terrain", "ta.tif").parents[1]
+    env = {"MINEWATCH_HOME": str(tmp_path / "home"), "MINEWATCH_SHARED_DATA": str(data),
+           "MINEWATCH_DATABASE_URL": "", "MINEWATCH_DEBUG": "1"}
+    runner = CliRunner()
+    out = runner.invoke(cli, ["demo", "--no-serve"], env=env, catch_exceptions=False).output
+    assert "3,415 sites" in out  # 3,409 IPIS sites and the 6 hazard demo sites
+    assert "Landslide hazard on the 10 m DEM of southern Ecuador" in out
+    lines = [line.split() for line in out.splitlines() if line.strip().startswith("HZ-DEMO-")]
+    assert len(lines) == 6
+    assert all(parts[1] in ("low", "moderate", "high", "very_high") for parts in lines)
+    assert [int(parts[2]) for parts in lines] == [14, 3, 8, 22, 5, 11]  # the demo's people at each site
+    maps = sorted((tmp_path / "home" / "files" / "hazard").glob("*/HZ-DEMO-*.png"))
+    assert len(maps) == 6 and all(m.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for m in maps)
+    again = runner.invoke(cli, ["hazard", "sites", "--site", "HZ-DEMO-06", "--run",
+                                str(tmp_path / "home" / "demo" / "hazard" / "landslide"),
+                                "--json"], env=env, catch_exceptions=False)
+    assert again.exit_code == 0 and "HZ-DEMO-06" in again.output

@@ -55,6 +55,16 @@ def register(cli: click.Group) -> None:
         click.echo("\nSites and mining titles:")
         for key, n in sorted(res.title_relations.items(), key=lambda kv: -kv[1]):
             click.echo(f"  {RELATIONS.get(key, key):<52} {n:>6,} ({n / sites:5.1%})")
+        hz = res.hazard
+        if hz is not None:
+            pf = hz.summary["probability_of_failure"]
+            click.echo(f"\nLandslide hazard on {hz.dem}: {hz.summary['share_fs_below_1']:.0%} of the ground has a "
+                       f"factor of safety below 1 with central soil values; probability of failure mean "
+                       f"{pf['mean']:.2f}, max {pf['max']:.2f} (loam under natural forest; provisional parameters).")
+            for site in hz.assessment.sites:
+                level = site.level or "not covered"
+                click.echo(f"  {site.code}  {level:<10} {site.people_exposed:>3} people  {site.reason}")
+            click.echo(f"  rasters in {hz.run_dir}; site maps in {app.settings.files_dir / 'hazard'}")
         home = app.settings.home
         click.echo(f"""
 Where to look:
@@ -63,7 +73,9 @@ Where to look:
   .venv/bin/minewatch sites list --near -2.49,28.86 --km 50
   .venv/bin/minewatch sites list --title-relation inside_artisanal_zone --summary
   .venv/bin/minewatch export sites --format gpkg --out sites.gpkg    (opens in QGIS)
-  .venv/bin/minewatch audit verify""")
+  .venv/bin/minewatch audit verify
+  .venv/bin/minewatch hazard sites --run {home / 'demo' / 'hazard' / 'landslide'}
+  .venv/bin/minewatch calc fs --slope-deg 35 --friction-deg 32 --cohesion-pa 2000 --soil-depth-m 1.5 --soil-density 1800 --wetness 0.8""")
         if no_serve:
             return
         from minewatch.cli.serve import serve_app

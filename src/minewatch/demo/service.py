@@ -27,6 +27,7 @@ class DemoResult:
     title_relations: dict = field(default_factory=dict)
     login_email: str | None = None
     login_password: str | None = None
+    hazard: object = None
 
 
 def find_shared_data() -> Path | None:
@@ -75,6 +76,10 @@ def run_demo(app, *, on_step=print, shared_data: Path | None = None, demo_login:
             report = import_file(uow, actor=actor, kind_name=kind, path=path, profile=profile, vault=app.vault)
         result.reports.append(report)
         on_step("  " + report.summary().replace("\n", "\n  "))
+    from minewatch.demo.hazard import run_hazard_demo
+
+    on_step("hazard demo: sites, people and their work on a hillside ...")
+    result.hazard = run_hazard_demo(app, actor, shared=data, on_step=on_step)
     if demo_login:
         # A fresh password at each run, printed for the person trying the demo (the admin's first
         # one-time password was printed only when the organisation was created).

@@ -11,7 +11,8 @@ from minewatch.hazards.orm import HazardAssessment, SiteHazard
 from minewatch.people.orm import Assignment
 from minewatch.sites.orm import Site
 
-SITE_COLUMNS = (Site.id, Site.code, Site.latitude, Site.longitude, Site.geom_wkb, Site.geometry_type)
+SITE_COLUMNS = (Site.id, Site.code, Site.latitude, Site.longitude, Site.geom_wkb, Site.geometry_type,
+                Site.min_lon, Site.min_lat, Site.max_lon, Site.max_lat)
 
 
 def sites_to_assess(s: Session, actor, codes: list[str] | None = None) -> list:

@@ -32,7 +32,7 @@ from minewatch.audit.service import AuditLog
 from minewatch.errors import NotFound, PermissionDenied
 from minewatch.hazards import repository as repo
 from minewatch.hazards.errors import HazardRunInvalid
-from minewatch.hazards.model import DEFAULT_THRESHOLDS, Thresholds, hazard_level
+from minewatch.hazards.model import DEFAULT_THRESHOLDS, SiteStats, Thresholds, hazard_level
 from minewatch.hazards.orm import HazardAssessment, SiteHazard
 
 RUN_FILES = {
@@ -138,6 +138,27 @@ def _grid_of(rasters: dict[str, Path]) -> dict:
     return ref
 
 
+def _raster_reach(profile: dict, buffer_m: float) -> tuple[float, float, float, float]:
+    """The raster's bounds in longitude/latitude, widened by the buffer and a margin (degrees)."""
+    from rasterio.transform import array_bounds
+    from rasterio.warp import transform_bounds
+
+    bounds = array_bounds(profile["height"], profile["width"], profile["transform"])
+    west, south, east, north = transform_bounds(profile["crs"], "EPSG:4326", *bounds, densify_pts=21)
+    pad = 2 * buffer_m / 111_000 + 0.01  # generous: a wider box only means exact work for a few more sites
+    return west - pad, south - pad, east + pad, north + pad
+
+
+def _beyond(reach: tuple[float, float, float, float], row) -> bool:
+    """Whether the site's box lies wholly outside ``reach`` (so it cannot touch the raster)."""
+    west, south, east, north = reach
+    min_lon = getattr(row, "min_lon", None)
+    if min_lon is None:
+        lon, lat = row.longitude, row.latitude
+        return not (west <= lon <= east and south <= lat <= north)
+    return row.max_lon < west or min_lon > east or row.max_lat < south or row.min_lat > north
+
+
 def assess_sites(uow: UnitOfWork, *, actor, run_dir: Path | None = None, files_dir: Path,
                  rasters: dict[str, Path] | None = None, site_codes: list[str] | None = None,
                  buffer_m: float = 250.0, today: dt.date | None = None,
@@ -186,11 +207,17 @@ def assess_sites(uow: UnitOfWork, *, actor, run_dir: Path | None = None, files_d
     s.flush()
 
     out_dir = Path(files_dir) / "hazard" / str(assessment.id)
+    reach = _raster_reach(profile, buffer_m)
     views = []
     for row in sites:
-        shape = site_shape(profile["crs"], geom_wkb=row.geom_wkb, latitude=row.latitude, longitude=row.longitude,
-                           buffer_m=buffer_m)
-        stats = site_statistics(shape, rasters, profile)
+        if _beyond(reach, row):
+            # Far from the raster: not covered, without projecting its shape (an organisation's other
+            # regions may hold thousands of sites).
+            stats = SiteStats(0.0, None, None, None, None, None, 0)
+        else:
+            shape = site_shape(profile["crs"], geom_wkb=row.geom_wkb, latitude=row.latitude,
+                               longitude=row.longitude, buffer_m=buffer_m)
+            stats = site_statistics(shape, rasters, profile)
         people = exposed.get(row.id, 0)
         level, reason = hazard_level(stats, people, thresholds)
         map_rel = None

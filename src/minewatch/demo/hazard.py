@@ -1,0 +1,117 @@
+"""The demo's landslide hazard run: a few demo mine sites on a real DEM, their people, a Monte Carlo
+landslide run and the site assessment (issue 4, item 5).
+
+With ``../shared/data`` the DEM is the real 10 m DEM of the tropical Andes of southern Ecuador
+(``ecuador-landslides-terrain/ta.tif``, band 4) and the sites sit on its mapped landslide initiation
+points and on random points of the same inventory (invented sites: the places are real, the mines
+are not). Without it, the generated DEM of reference/hazards.md section 9.1 (a hillside in UTM 51N,
+northern Luzon, where Itogon lies) with sites placed on it. Safe to run again: imports are
+idempotent and each run stores one new assessment.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ECUADOR_DEM = ("ecuador-landslides-terrain", "ta.tif")
+ECUADOR_POINTS = ("ecuador-landslides-terrain", "lsl.csv")
+SITES = 6
+PEOPLE_PER_SITE = (14, 3, 8, 22, 5, 11)
+ITERATIONS = 250
+SEED = 2018  # Itogon, September 2018
+# The Ecuador DEM covers a montane forest reserve: natural forest roots, as they are today. The sites
+# are mines in that forest; the hazard of the bare pits themselves needs their polygons marked "pit".
+LANDCOVER = "natural forest"
+
+
+@dataclass
+class HazardDemo:
+    dem: str
+    run_dir: Path
+    summary: dict
+    assessment: object
+
+
+def _generated_dem(path: Path, n: int = 200, dx: float = 10.0) -> Path:
+    """reference/hazards.md section 9.1's synthetic DEM as a GeoTIFF (EPSG:32651)."""
+    from rasterio.crs import CRS
+    from rasterio.transform import Affine
+
+    from minewatch.adapters.rasters import write_geotiff
+
+    length = n * dx
+    x, y = np.meshgrid(np.arange(n) * dx, (n - 1 - np.arange(n)) * dx)
+    noise = np.random.default_rng(42).normal(0, 0.05, (n, n))
+    dem = 0.35 * y + 25.0 * np.cos(2 * np.pi * x / (length / 4)) * (y / length) + noise
+    profile = {"crs": CRS.from_epsg(32651), "transform": Affine(dx, 0, 500000, 0, -dx, 1600000 + n * dx),
+               "width": n, "height": n}
+    return write_geotiff(path, dem, profile, dtype="float32")
+
+
+def _site_points(shared: Path | None, dem_path: Path) -> tuple[list[tuple[float, float]], str]:
+    """(x, y) in the DEM's CRS for the demo sites, and the CRS as EPSG code text."""
+    if shared is not None:
+        rows = list(csv.DictReader(open(shared.joinpath(*ECUADOR_POINTS), encoding="utf-8")))
+        slides = [r for r in rows if r["lslpts"] == "TRUE"][:SITES // 2]
+        others = [r for r in rows if r["lslpts"] == "FALSE"][:SITES - len(slides)]
+        return [(float(r["x"]), float(r["y"])) for r in slides + others], "EPSG:32717"
+    rng = np.random.default_rng(SEED)
+    pts = [(500000 + float(rng.uniform(150, 1850)), 1600000 + float(rng.uniform(150, 1850))) for _ in range(SITES)]
+    return pts, "EPSG:32651"
+
+
+def run_hazard_demo(app, actor, *, shared: Path | None, on_step=print) -> HazardDemo:
+    from pyproj import Transformer
+
+    from minewatch.geomodels.landslide import run_landslide
+    from minewatch.hazards.service import assess_sites
+    from minewatch.registry.service import import_file
+
+    work = app.settings.home / "demo" / "hazard"
+    work.mkdir(parents=True, exist_ok=True)
+    if shared is not None and shared.joinpath(*ECUADOR_DEM).exists():
+        dem_path, band, label = shared.joinpath(*ECUADOR_DEM), 4, "the 10 m DEM of southern Ecuador (ta.tif, band 4)"
+    else:
+        shared = None
+        dem_path, band, label = _generated_dem(work / "generated_dem.tif"), 1, "a generated hillside DEM (hazards.md 9.1)"
+    points, crs = _site_points(shared, dem_path)
+    to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    country = "EC" if shared is not None else "PH"
+    sites_csv, people_csv, work_csv = work / "sites.csv", work / "people.csv", work / "assignments.csv"
+    with open(sites_csv, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["code", "name", "country", "latitude", "longitude", "minerals", "mining_method", "lifecycle_status"])
+        for i, (x, y) in enumerate(points, start=1):
+            lon, lat = to_lonlat.transform(x, y)
+            w.writerow([f"HZ-DEMO-{i:02d}", f"Demo hillside mine {i}", country, f"{lat:.6f}", f"{lon:.6f}", "gold",
+                        "underground" if i % 2 else "open pit", "active"])
+    with open(people_csv, "w", newline="", encoding="utf-8") as fh, open(work_csv, "w", newline="", encoding="utf-8") as fw:
+        wp, wa = csv.writer(fh), csv.writer(fw)
+        wp.writerow(["external_id", "consent_data", "consent_data_at"])
+        wa.writerow(["person", "site", "task", "valid_from"])
+        n = 0
+        for i, count in enumerate(PEOPLE_PER_SITE[:len(points)], start=1):
+            for _ in range(count):
+                n += 1
+                wp.writerow([f"HZ-P-{n:04d}", "yes", "2024-01-15"])
+                wa.writerow([f"HZ-P-{n:04d}", f"HZ-DEMO-{i:02d}", "digging", "2024-01-15"])
+    for kind, path in (("sites", sites_csv), ("people", people_csv), ("assignments", work_csv)):
+        with app.uow() as uow:
+            report = import_file(uow, actor=actor, kind_name=kind, path=path, vault=app.vault)
+        on_step("  " + report.summary().splitlines()[0])
+    on_step(f"landslide hazard on {label}: {ITERATIONS} Monte Carlo draws per cell (seed {SEED}) ...")
+    run_dir = work / "landslide"
+    outputs = run_landslide(dem_path, run_dir, band=band, iterations=ITERATIONS, seed=SEED, landcover=LANDCOVER)
+    import json
+
+    summary = json.loads(Path(outputs["summary"]).read_text(encoding="utf-8"))
+    with app.uow() as uow:
+        assessment = assess_sites(uow, actor=actor, run_dir=run_dir, files_dir=app.settings.files_dir,
+                                  site_codes=[f"HZ-DEMO-{i:02d}" for i in range(1, len(points) + 1)],
+                                  today=dt.date.today())
+    return HazardDemo(label, run_dir, summary, assessment)
