@@ -63,7 +63,7 @@ def window_around(shape, profile: dict, pad_cells: int = 0) -> Window | None:
     row1, col1 = min(row1, profile["height"]), min(col1, profile["width"])
     if row1 <= row0 or col1 <= col0:
         return None
-    return Window(row0, col0, row1 - row0, col1 - col0, t * t.translation(col0, row0))
+    return Window(row0, col0, row1 - row0, col1 - col0, t @ t.translation(col0, row0))
 
 
 def read_window(path: Path, win: Window) -> np.ndarray:
