@@ -21,6 +21,7 @@ ROUTERS = (
     "minewatch.web.pages.dashboard",
     "minewatch.web.pages.sites",
     "minewatch.web.pages.imports",
+    "minewatch.web.pages.hazard",
     "minewatch.web.ogc.routes",
     "minewatch.web.api.v1",
 )
