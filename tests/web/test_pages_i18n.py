@@ -144,7 +144,7 @@ def test_pages_show_no_english(web, lang):
             .where(Site.org_id == org).order_by(SiteIndicator.visit_count.desc(), Site.code)).first()
 
     for path in ("/", "/?indicator=workers_count", "/sites", "/sites?sort=workers&indicator=mercury_used",
-                 "/admin/users", "/imports/new", "/account/tokens", "/account/password"):
+                 "/admin/users", "/imports/new", "/account/tokens", "/account/password", "/calc"):
         r = client.get(path)
         assert r.status_code == 200, (path, r.text[:500])
         _check(r.text, lang, path)
