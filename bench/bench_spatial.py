@@ -23,13 +23,12 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
 
-from _common import machine
+from _common import machine, pg_schema
 
 KEY = base64.b64encode(b"b" * 32).decode()
 REGION = (23.0, -12.0, 31.0, 5.0)  # eastern DRC: min_lon, min_lat, max_lon, max_lat
@@ -159,25 +158,13 @@ def main() -> None:
     if not args.pg:
         print("PostGIS: skipped (set MINEWATCH_TEST_POSTGRES_URL or pass --pg URL)")
         return
-    schema = "bench_" + uuid.uuid4().hex[:10]
-    admin = sa.create_engine(args.pg)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
-        sep = "&" if "?" in args.pg else "?"
-        with tempfile.TemporaryDirectory() as tmp:
-            app, actor, load_s = build(f"{args.pg}{sep}options=-csearch_path%3D{schema},public", Path(tmp), rows,
-                                       analyze=not args.no_analyze)
-            with app.engine.connect() as conn:
-                version = conn.execute(sa.text("SELECT postgis_lib_version()")).scalar()
-            print(f"PostGIS {version}: loaded in {load_s:.1f} s, {stats}")
-            report("postgis", *run(app, actor, points, args.km))
-            app.dispose()
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
+    with pg_schema(args.pg) as (url, _schema), tempfile.TemporaryDirectory() as tmp:
+        app, actor, load_s = build(url, Path(tmp), rows, analyze=not args.no_analyze)
+        with app.engine.connect() as conn:
+            version = conn.execute(sa.text("SELECT postgis_lib_version()")).scalar()
+        print(f"PostGIS {version}: loaded in {load_s:.1f} s, {stats}")
+        report("postgis", *run(app, actor, points, args.km))
+        app.dispose()
 
 if __name__ == "__main__":
     main()

@@ -41,13 +41,12 @@ import sys
 import tempfile
 import textwrap
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
 
-from _common import machine
+from _common import machine, pg_schema
 from bench_spatial import REGION, generate_sites
 
 KEY = base64.b64encode(b"b" * 32).decode()
@@ -283,38 +282,27 @@ def main() -> None:
     if not args.pg:
         print("PostGIS: skipped (set MINEWATCH_TEST_POSTGRES_URL or pass --pg URL)")
         return
-    schema = "benchweb_" + uuid.uuid4().hex[:8]
-    admin = sa.create_engine(args.pg)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in args.pg else "?"
-    url = f"{args.pg}{sep}options=-csearch_path%3D{schema},public"
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            home = Path(tmp)
-            token, load_s = build(url, home, rows, rng)
-            print(f"PostGIS: built in {load_s:.1f} s", flush=True)
-            port = free_port()
-            proc = serve_minewatch(url, home, port, args.workers)
+    with pg_schema(args.pg, "benchweb") as (url, schema), tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        token, load_s = build(url, home, rows, rng)
+        print(f"PostGIS: built in {load_s:.1f} s", flush=True)
+        port = free_port()
+        proc = serve_minewatch(url, home, port, args.workers)
+        try:
+            measure("minewatch/PostGIS", f"http://127.0.0.1:{port}", paths, {"Authorization": f"Bearer {token}"},
+                    args.seconds)
+        finally:
+            stop(proc)
+        port = free_port()
+        peer = serve_pygeoapi(args.pygeoapi_venv, args.pg, schema, home, port, args.workers)
+        if peer is None:
+            print(f"  pygeoapi: skipped ({args.pygeoapi_venv} has no pygeoapi/gunicorn)")
+        else:
             try:
-                measure("minewatch/PostGIS", f"http://127.0.0.1:{port}", paths, {"Authorization": f"Bearer {token}"},
-                        args.seconds)
+                measure("pygeoapi/PostGIS (peer)", f"http://127.0.0.1:{port}", {"ogc": [
+                    p.replace("/ogc/collections", "/collections") for p in paths["ogc"]]}, {}, args.seconds)
             finally:
-                stop(proc)
-            port = free_port()
-            peer = serve_pygeoapi(args.pygeoapi_venv, args.pg, schema, home, port, args.workers)
-            if peer is None:
-                print(f"  pygeoapi: skipped ({args.pygeoapi_venv} has no pygeoapi/gunicorn)")
-            else:
-                try:
-                    measure("pygeoapi/PostGIS (peer)", f"http://127.0.0.1:{port}", {"ogc": [
-                        p.replace("/ogc/collections", "/collections") for p in paths["ogc"]]}, {}, args.seconds)
-                finally:
-                    stop(peer)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+                stop(peer)
 
 
 if __name__ == "__main__":

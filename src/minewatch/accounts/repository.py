@@ -44,3 +44,13 @@ def users_by_email(session: Session, email: str) -> list[User]:
 
 def organisation(session: Session, org_id: int) -> Organisation | None:
     return session.get(Organisation, org_id)
+
+
+def with_user(session: Session, model, token_hash: str):
+    """(row of ``model`` (a WebSession or ApiToken), its User, its Organisation) for a token hash, or None."""
+    return session.execute(
+        sa.select(model, User, Organisation)
+        .join(User, User.id == model.user_id)
+        .join(Organisation, Organisation.id == model.org_id)
+        .where(model.token_hash == token_hash)
+    ).one_or_none()

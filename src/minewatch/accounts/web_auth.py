@@ -138,12 +138,7 @@ def session_identity(uow: UnitOfWork, token: str | None, *, now: dt.datetime | N
         return None
     s = uow.session
     now = now or utcnow()
-    row = s.execute(
-        sa.select(WebSession, User, Organisation)
-        .join(User, User.id == WebSession.user_id)
-        .join(Organisation, Organisation.id == WebSession.org_id)
-        .where(WebSession.token_hash == token_hash(token))
-    ).one_or_none()
+    row = repo.with_user(s, WebSession, token_hash(token))
     if row is None:
         return None
     ws, user, org = row
@@ -168,12 +163,7 @@ def token_identity(uow: UnitOfWork, token: str | None, *, now: dt.datetime | Non
     if not token or not token.startswith(API_TOKEN_PREFIX):
         return None
     s = uow.session
-    row = s.execute(
-        sa.select(ApiToken, User, Organisation)
-        .join(User, User.id == ApiToken.user_id)
-        .join(Organisation, Organisation.id == ApiToken.org_id)
-        .where(ApiToken.token_hash == token_hash(token))
-    ).one_or_none()
+    row = repo.with_user(s, ApiToken, token_hash(token))
     if row is None:
         return None
     tok, user, org = row

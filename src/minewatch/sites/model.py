@@ -172,17 +172,9 @@ class SiteIndicators:
 
 
 @dataclass(frozen=True, slots=True)
-class VisitFacts:
+class VisitFacts(VisitSummary):
     """One visit in a site's timeline: its key observations (``None`` means not recorded)."""
 
-    visit_date: object
-    source: str | None
-    project: str | None
-    team: str | None
-    reached: bool | None
-    workers_count: int | None
-    mercury_used: bool | None
-    cyanide_used: bool | None
     armed_presence: bool | None
     armed_interference: bool | None
     children_seen: bool | None
