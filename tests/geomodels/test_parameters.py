@@ -1,8 +1,10 @@
 """Parameter tables (geomodels.parameters): loading, validation, conversions, class and raster lookups.
 
-The table values are those of reference/hazards.md 6.1 and 6.2, which are [MEM] (unverified against the
-primary papers in this project): every row must therefore be flagged provisional with its named source.
-These tests verify the tables are what the reference says, converted exactly; not the science of the values.
+The table values are those of reference/hazards.md 6.1 and 6.2. The friction angles, cohesions, unit
+weights and root cohesions are [MEM] (unverified against the primary papers in this project): every row
+is therefore flagged provisional with its named source. The saturated conductivities are Rawls,
+Brakensiek & Saxton (1982) Table 2's class means, checked against an independent transcription (DSSAT's
+dssatR ``get_ksat``, in cm/h). These tests verify the tables are what the sources say, converted exactly.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ import pytest
 from minewatch.errors import InvalidInput
 from minewatch.geomodels import parameters as P
 
-# reference/hazards.md 6.2, column "Ksat (mm/h, Rawls et al. 1982)"
-RAWLS_MM_H = {"sand": "210", "loamy sand": "61", "sandy loam": "26", "loam": "13", "silt loam": "6.8",
+# reference/hazards.md 6.2, column "Ksat (mm/h, Rawls et al. 1982)", which rounds three of them (61, 26, 13);
+# the same class means in cm/h are in
+# dssatR's get_ksat (https://rdrr.io/github/palderman/dssatR/src/R/get_ksat.r): 21, 6.11, 2.59, 1.32, 0.68,
+# 0.43, 0.23, 0.15, 0.12, 0.09, 0.06 (sand ... clay), i.e. these values / 10
+RAWLS_MM_H = {"sand": "210", "loamy sand": "61.1", "sandy loam": "25.9", "loam": "13.2", "silt loam": "6.8",
               "sandy clay loam": "4.3", "clay loam": "2.3", "silty clay loam": "1.5", "sandy clay": "1.2",
               "silty clay": "0.9", "clay": "0.6"}
 
@@ -48,11 +53,21 @@ def test_rawls_ksat_conversion_is_exact(name):
     assert c.ksat_m_day == float(Fraction(RAWLS_MM_H[name]) * 24 / 1000)
 
 
+def test_ksat_equals_rawls_1982_class_means_in_cm_per_hour():
+    # Rawls, Brakensiek & Saxton (1982) Table 2 as transcribed in dssatR get_ksat (cm/h), USDA class order.
+    cm_h = dict(zip(["sand", "loamy sand", "sandy loam", "loam", "silt loam", "sandy clay loam", "clay loam",
+                     "silty clay loam", "sandy clay", "silty clay", "clay"],
+                    ["21", "6.11", "2.59", "1.32", "0.68", "0.43", "0.23", "0.15", "0.12", "0.09", "0.06"]))
+    for name, value in cm_h.items():
+        assert P.soil_class(name).ksat_mm_h == Fraction(value) * 10, name
+        assert "dssatR" in P.soil_class(name).source
+
+
 def test_loam_ksat_worked_values():
-    # 13 mm/h = 3.6111e-6 m/s = 0.312 m/day (hand arithmetic: 13/3.6e6, 13*24/1000).
+    # 13.2 mm/h = 3.6667e-6 m/s = 0.3168 m/day (hand arithmetic: 13.2/3.6e6, 13.2*24/1000).
     c = P.soil_class("loam")
-    assert c.ksat_m_s == pytest.approx(3.6111111111111e-6, rel=1e-12)
-    assert c.ksat_m_day == 0.312
+    assert c.ksat_m_s == pytest.approx(3.6666666666667e-6, rel=1e-12)
+    assert c.ksat_m_day == 0.3168
 
 
 def test_density_from_unit_weight_uses_standard_gravity():

@@ -137,3 +137,52 @@ def test_dashboard_in_french(web, page):
     assert page.locator("form[action='/logout'] button").inner_text() == "Déconnexion"
     assert page.locator("header a[href='/account/password']").inner_text() == "Mot de passe"
     assert map_points(page)  # the map still draws, with French labels in its data
+
+
+_RING_PIXEL = """([rgb, limit]) => {
+  const canvas = document.querySelector('#map .leaflet-overlay-pane canvas');
+  if (!canvas || !canvas.width || document.querySelector('#map .leaflet-zoom-anim')) { return null; }
+  const w = canvas.width, h = canvas.height, rect = canvas.getBoundingClientRect();
+  const data = canvas.getContext('2d').getImageData(0, 0, w, h).data;
+  const near = (i) => data[i + 3] > 200 && Math.abs(data[i] - rgb[0]) < 12 && Math.abs(data[i + 1] - rgb[1]) < 12
+                      && Math.abs(data[i + 2] - rgb[2]) < 12;
+  const found = [];
+  for (let y = 0; y < h && found.length < limit; y++) {
+    for (let x = 0; x < w && found.length < limit; x++) {
+      if (near((y * w + x) * 4)) { found.push([rect.left + x * rect.width / w, rect.top + y * rect.height / h]); }
+    }
+  }
+  return found.length ? found : null;
+}"""
+# the ring colours of the levels (app.css .sw-hz-*)
+RING_RGB = {"low": (0x43, 0xA0, 0x47), "moderate": (0xF0, 0xB4, 0x00), "high": (0xEF, 0x6C, 0x00),
+            "very_high": (0x8C, 0x1C, 0x13)}
+
+
+def test_dashboard_hazard_layer_draws_a_ring_whose_popup_opens_the_site_hazard(web, page, tmp_path):
+    from tests.web.test_hazard_pages import _alpha_site, _assess
+
+    code, lat, lon = _alpha_site(web)
+    level = _assess(web, tmp_path, code, lat, lon).sites[0].level
+    with page.expect_response(lambda r: r.url.endswith("/map/hazard.json")) as layer:
+        assert log_in(page, web.email("alpha", "viewer")) == 200
+    assert layer.value.json()["rows"][0][:2] == [code, level]
+    map_points(page)
+    deadline = 50
+    ring = None
+    while ring is None and deadline:
+        ring = page.evaluate(_RING_PIXEL, [list(RING_RGB[level]), 400])
+        deadline -= 1
+        if ring is None:
+            page.wait_for_timeout(100)
+    assert ring, f"no {level} ring drawn"
+    # the leftmost ring pixel: on the ring, outside the site's dot
+    x, y = min(ring)
+    page.mouse.click(x + 1, y)
+    link = page.locator("#map .leaflet-popup-content a")
+    link.wait_for()
+    assert link.get_attribute("href") == f"/sites/{code}#hazard-heading"
+    label = {"high": "high", "very_high": "very high"}[level]
+    assert f"Landslide hazard: {label}" in page.locator("#map .leaflet-popup-content").inner_text()
+    # the panel beside the map counts it, without JavaScript
+    assert page.locator(f"#hazard-counts tr[data-level='{level}'] td.num").inner_text() == "1"

@@ -181,3 +181,54 @@ def test_hazard_pages_are_translated(web, tmp_path, lang):
         assert r.status_code == 200
         _check(r.text, lang, "/calc")
     assert {"fr": "Facteur de sécurité", "es": "Factor de seguridad"}[lang] in client.get("/calc").text
+
+
+def test_dashboard_hazard_panel_and_map_layer(web, tmp_path):
+    code, lat, lon = _alpha_site(web)
+    client = _client(web)
+    # No assessment yet: no hazard panel, no layer URL, and the layer document is empty.
+    r = client.get("/")
+    assert r.status_code == 200 and "data-hazard-url" not in r.text and 'id="hazard-counts"' not in r.text
+    assert client.get("/map/hazard.json").json()["rows"] == []
+
+    view = _assess(web, tmp_path, code, lat, lon)
+    level = view.sites[0].level
+    r = client.get("/")
+    assert 'data-hazard-url="/map/hazard.json"' in r.text
+    panel = r.text[r.text.index('id="hazard-counts"'):]
+    # one site rated, counted under its level and none under the others
+    for lvl in ("very_high", "high", "moderate", "low"):
+        n = "1" if lvl == level else "0"
+        assert f'<tr data-level="{lvl}">' in panel
+        row = panel[panel.index(f'<tr data-level="{lvl}">'):]
+        assert f'<td class="num">{n}</td>' in row[:row.index("</tr>")]
+    assert f'href="/sites/{code}#hazard-heading"' in panel and "0.70" in panel
+
+    layer = client.get("/map/hazard.json")
+    assert layer.status_code == 200 and layer.headers["etag"]
+    doc = layer.json()
+    assert doc["columns"] == ["code", "level", "pfail_max", "people_exposed"]
+    assert doc["rows"] == [[code, level, 0.7, view.sites[0].people_exposed]]
+    assert doc["assessed_on"] == view.assessed_on.isoformat()
+    assert client.get("/map/hazard.json", headers={"If-None-Match": layer.headers["etag"]}).status_code == 304
+
+    # beta's user sees none of alpha's assessment
+    beta = _client(web, "beta")
+    assert beta.get("/map/hazard.json").json()["rows"] == []
+    assert "data-hazard-url" not in beta.get("/").text
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_dashboard_hazard_panel_is_translated(web, tmp_path, lang):
+    from tests.web.test_pages_i18n import _check, _choose
+
+    from babel.dates import format_date
+
+    code, lat, lon = _alpha_site(web)
+    view = _assess(web, tmp_path, code, lat, lon)
+    client = _client(web, role="admin")
+    _choose(client, lang)
+    r = client.get("/")
+    assert r.status_code == 200
+    _check(r.text, lang, "/", {format_date(view.assessed_on, format="medium", locale=lang)})
+    assert {"fr": "Personnes affectées à des sites", "es": "Personas asignadas a sitios"}[lang] in r.text

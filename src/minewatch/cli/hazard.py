@@ -112,7 +112,8 @@ def _recharge_option(text: str) -> tuple[float, float]:
               "(then --landcover-legend).")
 @click.option("--landcover-legend", metavar="CSV", type=click.Path(exists=True, dir_okay=False),
               help="Legend of the land cover raster: CSV with columns code,class.")
-@click.option("--iterations", type=int, default=250, show_default=True, help="Monte Carlo draws per cell.")
+@click.option("--iterations", type=int, default=250, show_default=True,
+              help="Monte Carlo draws per cell; 0 gives the deterministic factor of safety only.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same rasters).")
 @click.option("--preset", type=click.Choice(["landlab"]), help="Landlab 2.11 LandslideProbability distributions.")
 @click.option("--recharge-mm-day", "recharge", default="20,120", show_default=True, metavar="R|MIN,MAX",
@@ -121,11 +122,20 @@ def _recharge_option(text: str) -> tuple[float, float]:
               help="Soil thickness perpendicular to the slope (m); the default is provisional.")
 @click.option("--routing", type=click.Choice(["dinf", "d8"]), default="dinf", show_default=True,
               help="Flow routing for the specific catchment area (D-infinity as SINMAP, or D8 as Landlab).")
+@click.option("--sca", metavar="RASTER", help="Specific catchment area (m) on the DEM's grid, e.g. "
+              "specific_catchment_area.tif of an earlier run, instead of routing flow here (the one step that "
+              "holds the whole DEM in memory).")
+@click.option("--rows-per-block", type=click.IntRange(min=1), help="Process N rows at a time (default: about "
+              "2 million cells); results are the same for every block size.")
+@click.option("--dask", "use_dask", is_flag=True, help="Run the blocks on a local Dask cluster (needs the 'dask' "
+              "extra).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="Run the blocks on an existing Dask scheduler.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def landslide_cmd(dem_path: str, band: int, soil: str | None, soil_legend: str | None, landcover: str | None,
                   landcover_legend: str | None, iterations: int, seed: int, preset: str | None, recharge: str,
-                  soil_thickness_m: float, routing: str, out_dir: str, as_json: bool) -> None:
+                  soil_thickness_m: float, routing: str, sca: str | None, rows_per_block: int | None,
+                  use_dask: bool, scheduler: str | None, out_dir: str, as_json: bool) -> None:
     """Factor of safety, probability of failure and saturation, wetness GeoTIFFs + parameters.json + summary.json.
 
     \b
@@ -134,14 +144,15 @@ def landslide_cmd(dem_path: str, band: int, soil: str | None, soil_legend: str |
       minewatch hazard landslide --dem dem.tif --soil soils.tif --soil-legend soils.csv \\
           --landcover cover.tif --landcover-legend cover.csv --iterations 500 --seed 7 --out slide/
       minewatch hazard landslide --dem dem.tif --preset landlab --recharge-mm-day 20,120 --out ll/
+      minewatch hazard landslide --dem huge.tif --sca huge_sca.tif --iterations 0 --rows-per-block 256 --out big/
     """
     import json
 
     from minewatch.errors import InvalidInput
     from minewatch.geomodels.landslide import run_landslide
 
-    if iterations < 1:
-        raise InvalidInput(f"--iterations {iterations}: must be at least 1")
+    if iterations < 0:
+        raise InvalidInput(f"--iterations {iterations}: must be 0 (no Monte Carlo) or more")
     if not soil_thickness_m > 0 or soil_thickness_m == float("inf"):
         raise InvalidInput(f"--soil-thickness-m {soil_thickness_m:g}: must be a positive number of metres")
     _class_option("--soil", soil, soil_legend, "soil")
@@ -154,7 +165,8 @@ def landslide_cmd(dem_path: str, band: int, soil: str | None, soil_legend: str |
 
         paths = run_landslide(dem_path, out_dir, soil=soil, soil_legend=soil_legend, landcover=landcover,
                               landcover_legend=landcover_legend, iterations=iterations, seed=seed, preset=preset,
-                              recharge_mm_day=rech, soil_thickness_m=soil_thickness_m, routing=routing, band=band,
+                              recharge_mm_day=rech, soil_thickness_m=soil_thickness_m, routing=routing, sca=sca,
+                              band=band, rows_per_block=rows_per_block, dask=use_dask, scheduler=scheduler,
                               on_progress=report)
     summary = json.loads(paths["summary"].read_text())
     if as_json:

@@ -1,6 +1,6 @@
 """Landslide hazard from a DEM and what users know of soil and land cover (issue 4, ``hazard landslide``).
 
-Pipeline (all in memory; the DEM must fit):
+Pipeline (block by block: memory is bounded by the block, except for the flow routing of step 2):
 
 1. slope (deg) by Zevenbergen & Thorne (1987) (:func:`minewatch.geomodels.terrain.compute`): the stencil
    of SAGA's default slope, which our terrain module matches within 1e-3 deg on the Ecuador DEM's
@@ -30,26 +30,27 @@ only above the rooting depth (Landlab has no rooting depth: with bare ground the
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from minewatch.errors import InvalidInput
 from minewatch.geomodels import parameters as P
-
 DEFAULT_SOIL = "loam"
 DEFAULT_LANDCOVER = "bare"
 DEFAULT_THICKNESS_M = 1.5
 DEFAULT_RECHARGE_MM_DAY = (20.0, 120.0)
 ROUTINGS = ("dinf", "d8")
 PRESETS = (None, "landlab")
-_ROWS_PER_BLOCK = 64
+_BLOCK_CELLS = 1 << 21  # default block: about 2 M cells, 16 MB per float64 array
 
-RASTERS = ("factor_of_safety", "probability_of_failure", "probability_of_saturation", "mean_relative_wetness",
-           "slope", "specific_catchment_area", "contributing_area")
+MONTE_CARLO = ("probability_of_failure", "probability_of_saturation", "mean_relative_wetness")
+RASTERS = ("factor_of_safety", *MONTE_CARLO, "slope", "specific_catchment_area", "contributing_area")
 
 
 def _recharge(value) -> tuple[float, float]:
@@ -67,8 +68,48 @@ def _recharge(value) -> tuple[float, float]:
     return lo, hi
 
 
-def _classes(spec, legend, grid, kind: str, default: str):
-    """(per-cell parameter arrays or scalars, list of classes used, description for the parameters file)."""
+@dataclass(frozen=True, eq=False)
+class _Source:
+    """Soil or land cover parameters: one class's constants, or a raster of class codes with its legend."""
+
+    kind: str
+    scalars: dict | None = None
+    raster: str | None = None
+    legend: dict | None = None
+
+    def rows(self, row0: int, row1: int) -> dict:
+        if self.raster is None:
+            return self.scalars
+        import rasterio
+
+        from minewatch.adapters.blockrun import read_rows
+
+        with rasterio.open(self.raster) as src:
+            codes = read_rows(src, row0, row1)
+        return (P.soil_arrays if self.kind == "soil" else P.landcover_arrays)(codes, self.legend)[0]
+
+
+def _same_grid(path, profile: dict, what: str) -> None:
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    if not Path(str(path)).exists():
+        raise InvalidInput(f"{what} {path} does not exist")
+    try:
+        with rasterio.open(path) as src:
+            shape, transform = (src.height, src.width), src.transform
+    except RasterioIOError as exc:
+        raise InvalidInput(f"{what} {path}: not a raster GDAL can read ({exc})") from exc
+    if shape != (profile["height"], profile["width"]) or transform != profile["transform"]:
+        raise InvalidInput(f"{what} {path} is not on the DEM's grid (shape {shape} vs "
+                           f"{(profile['height'], profile['width'])}, transform must match)")
+
+
+def _classes(spec, legend, profile: dict, kind: str, default: str):
+    """(a :class:`_Source`, the classes used, a description for the parameters file).
+
+    A raster of codes is scanned block by block first, so a code missing from the legend is reported
+    before any output is written."""
     lookup = P.soil_class if kind == "soil" else P.landcover_class
     scalars = P.soil_scalars if kind == "soil" else P.landcover_scalars
     arrays = P.soil_arrays if kind == "soil" else P.landcover_arrays
@@ -77,19 +118,24 @@ def _classes(spec, legend, grid, kind: str, default: str):
     spec_path = Path(str(spec))
     if legend is None and not spec_path.suffix:
         cls = lookup(str(spec))
-        return scalars(cls), [cls], {"class": cls.name, "given": str(spec)}
+        return _Source(kind, scalars=scalars(cls)), [cls], {"class": cls.name, "given": str(spec)}
     if legend is None:
         raise InvalidInput(f"{kind} raster {spec} needs a legend (CSV with columns code,class)")
-    from minewatch.adapters.rasters import read_raster
+    _same_grid(spec_path, profile, f"{kind} raster")
+    import rasterio
 
-    if not spec_path.exists():
-        raise InvalidInput(f"{kind} raster {spec} does not exist")
-    codes = read_raster(spec_path)
-    if codes.shape != grid.shape or codes.profile["transform"] != grid.profile["transform"]:
-        raise InvalidInput(f"{kind} raster {spec} is not on the DEM's grid (shape {codes.shape} vs {grid.shape}, "
-                           f"transform must match)")
-    values, used = arrays(codes.values, P.read_legend(legend))
-    return values, used, {"raster": str(spec_path), "legend": str(legend), "classes": [c.name for c in used]}
+    from minewatch.adapters.blockrun import read_rows
+    from minewatch.adapters.rasters import blocks
+
+    codes = P.read_legend(legend)
+    seen: set[float] = set()
+    with rasterio.open(spec_path) as src:
+        for blk in blocks(src.height, max(1, _BLOCK_CELLS // src.width), 0):
+            v = read_rows(src, blk.row0, blk.row1)
+            seen.update(np.unique(v[~np.isnan(v)]).tolist())
+    _, used = arrays(np.array(sorted(seen), dtype=float), codes)
+    return (_Source(kind, raster=str(spec_path), legend=codes), used,
+            {"raster": str(spec_path), "legend": str(legend), "classes": [c.name for c in used]})
 
 
 def _class_record(cls) -> dict:
@@ -110,70 +156,52 @@ def _class_record(cls) -> dict:
     return {"class": cls.name, **values, "source": cls.source, "provisional": cls.provisional}
 
 
-def run_landslide(dem_path, out_dir, *, soil=None, soil_legend=None, landcover=None, landcover_legend=None,
-                  iterations: int = 250, seed: int = 0, preset: str | None = None,
-                  recharge_mm_day=DEFAULT_RECHARGE_MM_DAY, soil_thickness_m: float = DEFAULT_THICKNESS_M,
-                  routing: str = "dinf", band: int = 1,
-                  on_progress: Callable[[int, int], None] | None = None) -> dict[str, Path]:
-    """Landslide hazard rasters, a parameters file and a summary for one DEM.
 
-    Parameters
-    ----------
-    dem_path : DEM (m), any GDAL-readable raster, projected or geographic.
-    out_dir : output folder (created).
-    soil, landcover : a class name (``"clay loam"``, ``"forest"``; synonyms accepted) or the path of a
-        raster of integer class codes on the DEM's grid, then with ``soil_legend`` / ``landcover_legend``
-        (CSV ``code,class``). Defaults: ``loam`` and ``bare``.
-    iterations, seed : Monte Carlo draws per cell and the seed of ``numpy.random.default_rng``.
-    preset : ``None`` or ``"landlab"`` (distributions as Landlab 2.11, see module docstring).
-    recharge_mm_day : steady recharge R (mm/day), a number or (min, max) sampled uniformly.
-    soil_thickness_m : h, soil thickness perpendicular to the slope (m) [provisional default 1.5 m,
-        the synthetic scenario of reference/hazards.md 2.4].
-    routing : ``"dinf"`` (default) or ``"d8"`` for the specific catchment area.
+@dataclass(frozen=True, eq=False)
+class _Job:
+    """What every block needs; picklable, so a Dask worker can run a block from the files alone."""
 
-    Returns
-    -------
-    {output name: path} for the GeoTIFFs in :data:`RASTERS` (``contributing_area`` is the upslope drainage
-    area in m2, for site statistics), ``parameters`` and ``summary`` (JSON).
-    """
-    import minewatch
-    from minewatch.adapters.rasters import read_raster, write_geotiff
-    from minewatch.geomodels import hydrology, terrain
+    dem: str
+    band: int
+    dx_rows: np.ndarray
+    dy: float
+    cols: int
+    sca: str
+    soil: _Source
+    landcover: _Source
+    thickness_m: float
+    recharge_mm_day: tuple[float, float]
+    preset: str | None
+    iterations: int
+    seed: int
+
+
+def _landslide_task(job: _Job, blk) -> dict[str, np.ndarray]:
+    """One row block: slope from the DEM rows with a 1-row halo, then the local stability operators."""
+    import rasterio
+
+    from minewatch.adapters.blockrun import read_padded, read_rows
+    from minewatch.geomodels.terrain.compute import padded_block
+
+    with rasterio.open(job.dem) as src:
+        zp = read_padded(src, blk, job.band)
+    slope = padded_block(zp, job.dx_rows[blk.row0:blk.row1], job.dy, method="zevenbergen-thorne",
+                         outputs=("slope",))["slope"]
+    with rasterio.open(job.sca) as src:
+        sca = read_rows(src, blk.row0, blk.row1)
+    out = _stability(job, slope, sca, job.soil.rows(blk.row0, blk.row1), job.landcover.rows(blk.row0, blk.row1),
+                     cell_offset=blk.row0 * job.cols)
+    out["slope"] = slope
+    return out
+
+
+def _stability(job: _Job, slope: np.ndarray, sca: np.ndarray, soil_v: dict, lc_v: dict, *,
+               cell_offset: int) -> dict[str, np.ndarray]:
+    """Deterministic factor of safety and (``iterations`` > 0) the Monte Carlo probabilities of a block."""
     from minewatch.geomodels.slope_stability import kernels
     from minewatch.geomodels.slope_stability.montecarlo import Distribution, landlab_preset, probability_of_failure
 
-    if preset not in PRESETS:
-        raise InvalidInput(f"unknown preset {preset!r}; use landlab or none")
-    if routing not in ROUTINGS:
-        raise InvalidInput(f"unknown routing {routing!r}; use dinf or d8")
-    if int(iterations) < 1:
-        raise InvalidInput(f"iterations must be at least 1 (got {iterations})")
-    if not (soil_thickness_m > 0 and math.isfinite(soil_thickness_m)):
-        raise InvalidInput(f"soil_thickness_m must be positive (got {soil_thickness_m})")
-    r_lo, r_hi = _recharge(recharge_mm_day)
-    grid = read_raster(dem_path, band=band)
-    rows, cols = grid.shape
-    n_blocks = -(-rows // _ROWS_PER_BLOCK)
-    total = 3 + n_blocks + 1
-    done = 0
-
-    def step(k: int = 1) -> None:
-        nonlocal done
-        done += k
-        if on_progress is not None:
-            on_progress(done, total)
-
-    soil_v, soil_used, soil_desc = _classes(soil, soil_legend, grid, "soil", DEFAULT_SOIL)
-    lc_v, lc_used, lc_desc = _classes(landcover, landcover_legend, grid, "landcover", DEFAULT_LANDCOVER)
-
-    slope = terrain.compute(grid.values, grid.dx_m, grid.dy_m, method="zevenbergen-thorne",
-                            outputs=("slope",))["slope"]
-    step()
-    flow = hydrology.compute(grid.values, dx=grid.dx_m.ravel(), dy=grid.dy_m, method=routing)
-    sca, upslope = flow["topographic__specific_contributing_area"], flow["surface_water__drainage_area"]
-    step()
-
-    shape = grid.shape
+    shape = slope.shape
 
     def cell(x):
         return np.broadcast_to(np.asarray(x, dtype=float), shape)
@@ -185,8 +213,18 @@ def run_landslide(dem_path, out_dir, *, soil=None, soil_legend=None, landcover=N
                                                      "root_cohesion_max_pa"))
     root_depth = cell(lc_v["rooting_depth_m"])
     phi_mid, c_mid = (phi_lo + phi_hi) / 2, (c_lo + c_hi) / 2
-    h = float(soil_thickness_m)
-    if preset == "landlab":
+    h = job.thickness_m
+    r_lo, r_hi = job.recharge_mm_day
+
+    r_mid = (r_lo + r_hi) / 2 / 1000.0
+    wet = kernels.relative_wetness(sca, slope, r_mid, ksat * h)
+    fs = kernels.factor_of_safety(slope, phi_mid, c_mid, h, rho, wet, density_ratio=0.5, root_cohesion_pa=cr_mode,
+                                  rooting_depth_m=root_depth)
+    out = {"factor_of_safety": np.where(np.isnan(slope) | np.isnan(sca), np.nan, fs)}
+    if not job.iterations:
+        return out
+
+    if job.preset == "landlab":
         mc = landlab_preset(cohesion_min_pa=c_lo, cohesion_mode_pa=c_mid, cohesion_max_pa=c_hi,
                             friction_deg=phi_mid, thickness_m=np.full(shape, h), conductivity_m_day=ksat,
                             recharge_min_mm_day=r_lo, recharge_max_mm_day=r_hi)
@@ -196,40 +234,130 @@ def run_landslide(dem_path, out_dir, *, soil=None, soil_legend=None, landcover=N
                   recharge_m_day=Distribution.uniform(r_lo / 1000, r_hi / 1000, per_cell=False), density_ratio=0.5)
     mc["root_cohesion_pa"] = Distribution.triangular(cr_lo, cr_mode, cr_hi)
     mc["rooting_depth_m"] = root_depth
-    step()
 
-    def block_of(x, r0, r1):
+    def flat(x):
         if isinstance(x, Distribution):
             if not x.per_cell:
                 return x
-            return Distribution(x.kind, *(np.broadcast_to(np.asarray(p, dtype=float), shape)[r0:r1].ravel()
-                                          for p in (x.p1, x.p2, x.p3)), per_cell=True)
+            return Distribution(x.kind, *(cell(p).ravel() for p in (x.p1, x.p2, x.p3)), per_cell=True)
         arr = np.asarray(x, dtype=float)
-        return arr[r0:r1].ravel() if arr.shape == shape else x
+        return arr.ravel() if arr.shape == shape else x
 
-    pf, ps, rw = (np.empty(shape) for _ in range(3))
-    for r0 in range(0, rows, _ROWS_PER_BLOCK):
-        r1 = min(rows, r0 + _ROWS_PER_BLOCK)
-        kw = {k: block_of(v, r0, r1) for k, v in mc.items()}
-        res = probability_of_failure(slope[r0:r1].ravel(), sca[r0:r1].ravel(), rho[r0:r1].ravel(),
-                                     iterations=int(iterations), rng=np.random.default_rng(seed),
-                                     cell_offset=r0 * cols, **kw)
-        for dst, src in ((pf, res.probability_of_failure), (ps, res.probability_of_saturation),
-                         (rw, res.mean_relative_wetness)):
-            dst[r0:r1] = src.reshape(r1 - r0, cols)
-        step()
+    res = probability_of_failure(slope.ravel(), sca.ravel(), rho.ravel(), iterations=job.iterations,
+                                 rng=np.random.default_rng(job.seed), cell_offset=cell_offset,
+                                 **{k: flat(v) for k, v in mc.items()})
+    out["probability_of_failure"] = res.probability_of_failure.reshape(shape)
+    out["probability_of_saturation"] = res.probability_of_saturation.reshape(shape)
+    out["mean_relative_wetness"] = res.mean_relative_wetness.reshape(shape)
+    return out
 
-    r_mid = (r_lo + r_hi) / 2 / 1000.0
-    wet = kernels.relative_wetness(sca, slope, r_mid, ksat * h)
-    fs = kernels.factor_of_safety(slope, phi_mid, c_mid, h, rho, wet, density_ratio=0.5, root_cohesion_pa=cr_mode,
-                                  rooting_depth_m=root_depth)
-    fs = np.where(np.isnan(slope) | np.isnan(sca), np.nan, fs)
 
+def run_landslide(dem_path, out_dir, *, soil=None, soil_legend=None, landcover=None, landcover_legend=None,
+                  iterations: int = 250, seed: int = 0, preset: str | None = None,
+                  recharge_mm_day=DEFAULT_RECHARGE_MM_DAY, soil_thickness_m: float = DEFAULT_THICKNESS_M,
+                  routing: str = "dinf", sca=None, band: int = 1, rows_per_block: int | None = None,
+                  dask: bool = False, scheduler: str | None = None,
+                  on_progress: Callable[[int, int], None] | None = None) -> dict[str, Path]:
+    """Landslide hazard rasters, a parameters file and a summary for one DEM.
+
+    Parameters
+    ----------
+    dem_path : DEM (m), any GDAL-readable raster, projected or geographic.
+    out_dir : output folder (created).
+    soil, landcover : a class name (``"clay loam"``, ``"forest"``; synonyms accepted) or the path of a
+        raster of integer class codes on the DEM's grid, then with ``soil_legend`` / ``landcover_legend``
+        (CSV ``code,class``). Defaults: ``loam`` and ``bare``.
+    iterations, seed : Monte Carlo draws per cell (0: the deterministic factor of safety only) and the
+        seed of ``numpy.random.default_rng``.
+    preset : ``None`` or ``"landlab"`` (distributions as Landlab 2.11, see module docstring).
+    recharge_mm_day : steady recharge R (mm/day), a number or (min, max) sampled uniformly.
+    soil_thickness_m : h, soil thickness perpendicular to the slope (m) [provisional default 1.5 m,
+        the synthetic scenario of reference/hazards.md 2.4].
+    routing : ``"dinf"`` (default) or ``"d8"`` for the specific catchment area.
+    sca : a specific catchment area raster (m) on the DEM's grid (from a previous run, or another
+        tool) used instead of routing flow here: the flow routing is the one step that holds the
+        whole DEM in memory, so DEMs larger than memory need it.
+    rows_per_block : rows per block (default about 2 M cells); every block size gives the same rasters.
+    dask, scheduler : run the blocks on a local Dask cluster, or on the scheduler at ``tcp://host:port``.
+
+    Returns
+    -------
+    {output name: path} for the GeoTIFFs in :data:`RASTERS` (``contributing_area`` is the upslope drainage
+    area in m2, for site statistics; it and ``specific_catchment_area`` are not written when ``sca`` is
+    given; the Monte Carlo rasters not when ``iterations`` is 0), ``parameters`` and ``summary`` (JSON).
+    """
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    import minewatch
+    from minewatch.adapters.blockrun import GDAL_CACHE_MB, Outputs, run_blocks
+    from minewatch.adapters.rasters import blocks, cell_sizes, read_raster, write_geotiff
+    from minewatch.geomodels import hydrology
+
+    if preset not in PRESETS:
+        raise InvalidInput(f"unknown preset {preset!r}; use landlab or none")
+    if routing not in ROUTINGS:
+        raise InvalidInput(f"unknown routing {routing!r}; use dinf or d8")
+    if int(iterations) < 0:
+        raise InvalidInput(f"iterations must be 0 (no Monte Carlo) or more (got {iterations})")
+    if not (soil_thickness_m > 0 and math.isfinite(soil_thickness_m)):
+        raise InvalidInput(f"soil_thickness_m must be positive (got {soil_thickness_m})")
+    if rows_per_block is not None and int(rows_per_block) < 1:
+        raise InvalidInput(f"rows_per_block must be at least 1 (got {rows_per_block})")
+    r_lo, r_hi = _recharge(recharge_mm_day)
+    try:
+        with rasterio.open(dem_path) as src:
+            profile, count = src.profile.copy(), src.count
+    except RasterioIOError as exc:
+        raise InvalidInput(f"{dem_path}: not a raster GDAL can read ({exc})") from exc
+    if not 1 <= band <= count:
+        raise InvalidInput(f"{dem_path} has {count} band(s); band {band} does not exist")
+    rows, cols = profile["height"], profile["width"]
+    dx_col, dy, geographic = cell_sizes(profile)
+    rpb = int(rows_per_block or max(1, _BLOCK_CELLS // cols))
+    plan = list(blocks(rows, rpb, 1))
+    total = 1 + len(plan) + 1
+    done = 0
+
+    def step(k: int = 1) -> None:
+        nonlocal done
+        done += k
+        if on_progress is not None:
+            on_progress(done, total)
+
+    soil_src, soil_used, soil_desc = _classes(soil, soil_legend, profile, "soil", DEFAULT_SOIL)
+    lc_src, lc_used, lc_desc = _classes(landcover, landcover_legend, profile, "landcover", DEFAULT_LANDCOVER)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    profile = dict(grid.profile)
-    arrays = dict(zip(RASTERS, (fs, pf, ps, rw, slope, sca, upslope)))
-    paths = {name: write_geotiff(out_dir / f"{name}.tif", values, profile) for name, values in arrays.items()}
+    paths: dict[str, Path] = {}
+    if sca is None:
+        # the global operator: in memory (hydrology's tiled algorithms cover filling and D8 accumulation)
+        grid = read_raster(dem_path, band=band)
+        flow = hydrology.compute(grid.values, dx=grid.dx_m.ravel(), dy=grid.dy_m, method=routing)
+        del grid
+        paths["specific_catchment_area"] = write_geotiff(out_dir / "specific_catchment_area.tif",
+                                                         flow["topographic__specific_contributing_area"], profile)
+        paths["contributing_area"] = write_geotiff(out_dir / "contributing_area.tif",
+                                                   flow["surface_water__drainage_area"], profile)
+        del flow
+        sca_path = paths["specific_catchment_area"]
+    else:
+        _same_grid(sca, profile, "specific catchment area raster")
+        sca_path = Path(str(sca))
+    step()
+
+    h = float(soil_thickness_m)
+    job = _Job(dem=str(dem_path), band=band, dx_rows=dx_col.ravel(), dy=dy, cols=cols, sca=str(sca_path),
+               soil=soil_src, landcover=lc_src, thickness_m=h, recharge_mm_day=(r_lo, r_hi), preset=preset,
+               iterations=int(iterations), seed=int(seed))
+    names = ("factor_of_safety", *(MONTE_CARLO if iterations else ()), "slope")
+    block_paths = {name: out_dir / f"{name}.tif" for name in names}
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), Outputs(block_paths, profile,
+                                                            thresholds={"factor_of_safety": 1.0}) as out:
+        run_blocks(functools.partial(_landslide_task, job), plan, out.write, dask=dask, scheduler=scheduler,
+                   progress=lambda n, t: step())
+    stats = out.stats
+    paths = {**block_paths, **paths}
 
     provisional_thickness = soil_thickness_m == DEFAULT_THICKNESS_M
     params = {
@@ -237,9 +365,11 @@ def run_landslide(dem_path, out_dir, *, soil=None, soil_legend=None, landcover=N
         "dem": str(dem_path), "band": band, "seed": int(seed), "iterations": int(iterations),
         "preset": preset or "none",
         "slope": {"method": "zevenbergen-thorne", "reference": "Zevenbergen & Thorne (1987)", "units": "deg"},
-        "contributing_area": {"routing": routing, "units": "m2", "note": "upslope drainage area incl. the cell"},
-        "specific_catchment_area": {"routing": routing, "units": "m", "reference":
-                                    "Tarboton (1997)" if routing == "dinf" else "O'Callaghan & Mark (1984)"},
+        **({"contributing_area": {"routing": routing, "units": "m2", "note": "upslope drainage area incl. the cell"}}
+           if sca is None else {}),
+        "specific_catchment_area": ({"routing": routing, "units": "m", "reference":
+                                     "Tarboton (1997)" if routing == "dinf" else "O'Callaghan & Mark (1984)"}
+                                    if sca is None else {"raster": str(sca), "units": "m", "source": "given by the user"}),
         "soil": {**soil_desc, "classes": [_class_record(c) for c in soil_used]},
         "landcover": {**lc_desc, "classes": [_class_record(c) for c in lc_used]},
         "soil_thickness": {"value": h, "units": "m", "measured": "perpendicular to the slope",
@@ -274,23 +404,23 @@ def run_landslide(dem_path, out_dir, *, soil=None, soil_legend=None, landcover=N
     paths["parameters"] = out_dir / "parameters.json"
     paths["parameters"].write_text(json.dumps(params, indent=2))
 
-    valid = ~np.isnan(fs)
-    n_valid = int(valid.sum())
+    fs_stats = stats["factor_of_safety"]
 
-    def stat(f, x):
-        x = x[~np.isnan(x)]
-        return float(f(x)) if x.size else None
+    def mean(name):
+        return stats[name].mean if name in stats else None
 
-    dx = grid.dx_m.ravel()
     summary = {
-        "cells": int(rows * cols), "cells_with_values": n_valid, "rows": rows, "columns": cols,
-        "cell_size_m": {"dx": float(dx.mean()) if grid.geographic else float(dx[0]), "dy": float(grid.dy_m),
-                        "geographic": bool(grid.geographic)},
-        "share_fs_below_1": (float((fs[valid] < 1.0).sum() / n_valid) if n_valid else None),
-        "probability_of_failure": {"mean": stat(np.mean, pf), "max": stat(np.max, pf)},
-        "probability_of_saturation_mean": stat(np.mean, ps),
-        "mean_relative_wetness_mean": stat(np.mean, rw),
+        "cells": int(rows * cols), "cells_with_values": fs_stats.count, "rows": rows, "columns": cols,
+        "cell_size_m": {"dx": float(dx_col.mean()) if geographic else float(dx_col[0, 0]), "dy": float(dy),
+                        "geographic": bool(geographic)},
+        "share_fs_below_1": (fs_stats.below / fs_stats.count if fs_stats.count else None),
+        "probability_of_failure": {"mean": mean("probability_of_failure"),
+                                   "max": stats["probability_of_failure"].as_dict()["max"]
+                                   if "probability_of_failure" in stats else None},
+        "probability_of_saturation_mean": mean("probability_of_saturation"),
+        "mean_relative_wetness_mean": mean("mean_relative_wetness"),
         "seed": int(seed), "iterations": int(iterations), "preset": preset or "none",
+        "rows_per_block": rpb, "blocks": len(plan), "dask": bool(dask or scheduler),
         "outputs": {k: str(v) for k, v in paths.items()},
     }
     paths["summary"] = out_dir / "summary.json"

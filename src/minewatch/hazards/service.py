@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from minewatch.audit.service import AuditLog
 from minewatch.errors import NotFound, PermissionDenied
 from minewatch.hazards import repository as repo
 from minewatch.hazards.errors import HazardRunInvalid
-from minewatch.hazards.model import DEFAULT_THRESHOLDS, SiteStats, Thresholds, hazard_level
+from minewatch.hazards.model import DEFAULT_THRESHOLDS, LEVELS, SiteStats, Thresholds, hazard_level
 from minewatch.hazards.orm import HazardAssessment, SiteHazard
 
 RUN_FILES = {
@@ -258,3 +259,33 @@ def latest_site_hazards(uow: UnitOfWork, *, actor, code: str | None = None) -> A
                             h.share_fs_below_1, h.pfail_max, h.pfail_mean, h.upslope_area_max_m2, h.map_path)
              for h, c in repo.site_rows(s, actor, a.id, code)]
     return AssessmentView(a.id, a.kind, a.created_at, a.assessed_on, a.code_version, a.inputs, views)
+
+
+def hazard_overview(uow: UnitOfWork, *, actor, top_n: int = 10) -> dict | None:
+    """The latest landslide assessment for the dashboard: its date, the sites counted by level (most
+    severe first), the people exposed at high and very high sites, and the ``top_n`` sites of highest
+    hazard (level, then maximum probability of failure). None if the organisation has no assessment."""
+    a = latest_site_hazards(uow, actor=actor)
+    if a is None:
+        return None
+    rated = [v for v in a.sites if v.covered and v.level in LEVELS]
+    rank = {level: i for i, level in enumerate(LEVELS)}
+    counts = Counter(v.level for v in rated)
+    top = sorted((v for v in rated if v.level != "low"),
+                 key=lambda v: (-rank[v.level], -(v.pfail_max or 0.0), v.code))[:top_n]
+    return {"assessed_on": a.assessed_on, "counts": [(level, counts.get(level, 0)) for level in reversed(LEVELS)],
+            "not_rated": len(a.sites) - len(rated),
+            "people_exposed_high": sum(v.people_exposed for v in rated if v.level in ("high", "very_high")),
+            "top": top}
+
+
+def hazard_layer(uow: UnitOfWork, *, actor) -> dict:
+    """The latest assessment's rated sites for the map: ``{"assessed_on", "columns", "rows"}`` with columns
+    code, level, pfail_max, people_exposed (empty rows if there is no assessment)."""
+    a = latest_site_hazards(uow, actor=actor)
+    columns = ["code", "level", "pfail_max", "people_exposed"]
+    if a is None:
+        return {"assessed_on": None, "columns": columns, "rows": []}
+    rows = [[v.code, v.level, None if v.pfail_max is None else round(v.pfail_max, 3), v.people_exposed]
+            for v in a.sites if v.covered and v.level in LEVELS]
+    return {"assessed_on": a.assessed_on.isoformat(), "columns": columns, "rows": rows}

@@ -18,7 +18,7 @@ text with :class:`fractions.Fraction`, so one rounding only), density [kg/m3] = 
 
 >>> soil_class("franco arcilloso").name
 'clay loam'
->>> soil_class("loam").ksat_m_s == 13 / 3_600_000
+>>> soil_class("loam").ksat_m_s == 13.2 / 3_600_000
 True
 >>> landcover_class("forest").root_cohesion_pa
 (10000.0, 17500.0, 25000.0)

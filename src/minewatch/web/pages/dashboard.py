@@ -2,31 +2,33 @@
 
 The page itself is light HTML; the map (Leaflet, served by minewatch) draws every site as one canvas
 layer from one compact JSON document (:func:`map_sites`: column names and rows, not one feature per
-site), and the concessions, if any, from one simplified GeoJSON. Choosing the indicator is a GET
+site), the concessions, if any, from one simplified GeoJSON, and the latest landslide assessment's site
+levels (:func:`minewatch.web.pages.hazard.map_hazard`) as rings around the sites. Choosing the indicator is a GET
 form, so the counts and the table work without JavaScript.
 """
 
 from __future__ import annotations
 
-import hashlib
-
 import orjson
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Request
 
 from minewatch.accounts.web_auth import Identity
 from minewatch.adapters.db import UnitOfWork
 from minewatch.errors import InvalidInput
+from minewatch.hazards.service import hazard_overview
 from minewatch.sites import service
 from minewatch.sites.repository import MAP_COLUMNS
 from minewatch.sites.service import dashboard_summary
 from minewatch.sites.model import INDICATORS, WORKER_CLASSES
 from minewatch.web.deps import get_uow, require
+from minewatch.web.responses import etag_json
 from minewatch.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 DEFAULT_INDICATOR = "mercury_used"
 TOP_SITES = 15
+TOP_HAZARD_SITES = 10
 # Classes of each indicator, in legend order (see sites.model.indicator_class); "none": never visited.
 CLASSES = {
     "workers_count": ("w3", "w2", "w1", "w0", "unknown", "none"),
@@ -47,20 +49,11 @@ def dashboard(request: Request, indicator: str = DEFAULT_INDICATOR,
     return render(request, "dashboard.html", {
         **dashboard_summary(uow, actor=identity.actor, indicator=indicator, classes=CLASSES[indicator],
                             top_n=TOP_SITES),
+        "hazard": hazard_overview(uow, actor=identity.actor, top_n=TOP_HAZARD_SITES),
         "indicator": indicator, "indicators": INDICATORS,
         "worker_classes": ",".join(str(b) for b in WORKER_CLASSES),
         "tile_url": settings.tile_url, "tile_attribution": settings.tile_attribution,
     })
-
-
-def _json(request: Request, data) -> Response:
-    """JSON with an ETag: an unchanged document is answered 304 with no body (revalidated each time)."""
-    body = orjson.dumps(data)
-    etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Cookie, Authorization"}
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get("/map/sites.json")
@@ -75,7 +68,7 @@ def map_sites(request: Request, identity: Identity = Depends(require("registry.r
     for code, name, lat, lon, visited, mercury, children, armed, workers in points:
         rows.append([code, name, round(lat, _COORD_DECIMALS), round(lon, _COORD_DECIMALS),
                      visited.isoformat() if visited else None, _bit(mercury), _bit(children), _bit(armed), workers])
-    return _json(request, {"columns": list(MAP_COLUMNS), "rows": rows})
+    return etag_json(request, {"columns": list(MAP_COLUMNS), "rows": rows})
 
 
 def _bit(value: bool | None) -> int | None:
@@ -97,4 +90,4 @@ def map_titles(request: Request, identity: Identity = Depends(require("registry.
             continue
         features.append({"type": "Feature", "geometry": orjson.loads(shapely.to_geojson(geom)),
                          "properties": {"t": row.title_number, "k": row.title_type, "z": int(row.is_artisanal_zone)}})
-    return _json(request, {"type": "FeatureCollection", "features": features})
+    return etag_json(request, {"type": "FeatureCollection", "features": features})

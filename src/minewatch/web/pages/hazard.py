@@ -1,4 +1,4 @@
-"""Pages of slope hazard: a site's hazard map (PNG) and the field calculator for one slope.
+"""Pages of slope hazard: the dashboard's hazard layer, a site's hazard map (PNG) and the field calculator.
 
 The calculator is two GET forms (work without JavaScript): the infinite-slope factor of safety and the
 SINMAP stability index, validated exactly as ``minewatch calc`` validates its options (same checks,
@@ -17,8 +17,9 @@ from minewatch.accounts.web_auth import Identity
 from minewatch.adapters.db import UnitOfWork
 from minewatch.cli.calc import _check, _order
 from minewatch.errors import InvalidInput, NotFound
-from minewatch.hazards.service import latest_site_hazards
+from minewatch.hazards.service import hazard_layer, latest_site_hazards
 from minewatch.web.deps import get_uow, require
+from minewatch.web.responses import etag_json
 from minewatch.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -31,6 +32,15 @@ SI_FIELDS = (("slope_deg", "", True), ("area_m", "", True), ("c_min", "", True),
              ("phi_min", "", True), ("phi_max", "", True), ("tr_min", "", True), ("tr_max", "", True),
              ("density_ratio", "0.5", False))
 FORMS = {"fs": FS_FIELDS, "si": SI_FIELDS}
+
+
+@router.get("/map/hazard.json")
+def map_hazard(request: Request, identity: Identity = Depends(require("registry.read")),
+               uow: UnitOfWork = Depends(get_uow)):
+    """The dashboard's hazard layer: the latest landslide assessment's rated sites
+    (``{"assessed_on", "columns": [code, level, pfail_max, people_exposed], "rows"}``); the map places
+    them by code on the sites of ``/map/sites.json``."""
+    return etag_json(request, hazard_layer(uow, actor=identity.actor))
 
 
 @router.get("/sites/{code}/hazard.png")

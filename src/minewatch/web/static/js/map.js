@@ -2,7 +2,9 @@
  *
  * #map       the dashboard: every site as one canvas layer from data-sites-url (columns + rows),
  *            coloured by data-indicator with the legend's colours (the .sw-* classes of app.css),
- *            the mining titles from data-titles-url underneath, a scale, tiles only if data-tile-url.
+ *            the mining titles from data-titles-url underneath, a scale, tiles only if data-tile-url,
+ *            and, if data-hazard-url, the latest landslide assessment's levels as rings around the
+ *            sites (placed by site code; colours of the .sw-hz-* swatches).
  * #site-map  one site: its point and, if it has one, its outline (data-geometry, GeoJSON).
  */
 (function () {
@@ -116,8 +118,45 @@
       layer.addTo(map);
       sitesLayer = layer;
       control.addOverlay(sitesLayer, labels.sites || "sites");
+      control.addTo(map);
       if (latlngs.length) { map.fitBounds(L.latLngBounds(latlngs), { padding: [20, 20], maxZoom: 12 }); }
+      if (el.dataset.hazardUrl) { hazardLayer(data, c); }
     });
+
+    function hazardLayer(sites, c) {
+      var where = {};
+      sites.rows.forEach(function (row) { where[row[c.code]] = [row[c.lat], row[c.lon]]; });
+      fetch(el.dataset.hazardUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
+        var h = {};
+        data.columns.forEach(function (name, i) { h[name] = i; });
+        var levels = labels.levels || {};
+        var layer = L.layerGroup();
+        data.rows.forEach(function (row) {
+          var ll = where[row[h.code]];
+          if (!ll) { return; }
+          var level = row[h.level];
+          var ring = L.circleMarker(ll, {
+            radius: 10, weight: 4, color: colours["hz-" + level] || "#999", opacity: 0.9, fill: false
+          });
+          ring.bindPopup(function () {
+            var box = document.createElement("div");
+            var link = text("a", row[h.code]);
+            link.href = "/sites/" + encodeURIComponent(row[h.code]) + "#hazard-heading";
+            box.appendChild(link);
+            box.appendChild(text("div", (labels.hazard || "") + ": " + (levels[level] || level)));
+            if (row[h.pfail_max] !== null) { box.appendChild(text("div", (labels.pfail || "") + ": " + row[h.pfail_max])); }
+            box.appendChild(text("div", (labels.exposed || "") + ": " + row[h.people_exposed]));
+            return box;
+          });
+          layer.addLayer(ring);
+        });
+        layer.addTo(map);
+        // Same canvas as the sites (a canvas in another pane would swallow their clicks), drawn under
+        // them: a click on a site's dot opens the site, on its ring the hazard.
+        layer.eachLayer(function (ring) { ring.bringToBack(); });
+        control.addOverlay(layer, labels.hazard || "hazard");
+      });
+    }
 
     var form = document.getElementById("indicator-form");
     var select = document.getElementById("indicator");
