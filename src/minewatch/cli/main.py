@@ -155,7 +155,8 @@ def _register() -> None:
     """Command groups written in their own modules."""
     import importlib
 
-    for mod in ("imports", "sites", "export", "backup", "people", "demo", "serve", "publish", "hazard", "hazard_sites", "calc"):
+    for mod in ("imports", "sites", "export", "backup", "people", "demo", "serve", "publish", "hazard", "hazard_sites", "calc",
+                "labour", "cases", "pay", "prices"):
         try:
             module = importlib.import_module(f"minewatch.cli.{mod}")
         except ModuleNotFoundError as exc:
