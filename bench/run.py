@@ -23,6 +23,8 @@ RUNS = [
      ["bench_flow.py", "--n", "500", "--repeat", "1"]),
     ("probability of failure vs Landlab 2.11", ["bench_landslide_probability.py"],
      ["bench_landslide_probability.py"]),
+    ("20,000 x 20,000 DEM: slope and factor of safety block-wise, peak memory", ["bench_large_raster.py"],
+     ["bench_large_raster.py", "--n", "2000"]),
 ]
 
 

@@ -300,3 +300,17 @@ def test_sca_raster_on_another_grid_is_refused(dem, tmp_path):
     other = _write(tmp_path / "other.tif", np.ones((50, 60)))
     with pytest.raises(InvalidInput, match="specific catchment area raster .* is not on the DEM's grid"):
         run_landslide(dem, tmp_path / "x", sca=other, iterations=0)
+
+
+def test_cli_on_an_existing_dask_scheduler(run, dem, bare_and_forest, tmp_path):
+    # ``--scheduler tcp://...``: each block's job travels to the worker over TCP (pickled) and the
+    # rasters equal the in-memory run's.
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp",
+                                  dashboard_address=None) as cluster:
+        res = run("--dem", str(dem), "--landcover", "forest", "--iterations", "100", "--seed", "3",
+                  "--rows-per-block", "11", "--scheduler", cluster.scheduler_address, "--out", str(tmp_path))
+    assert res.exit_code == 0, res.output
+    for name in RASTERS:
+        np.testing.assert_array_equal(_read(tmp_path / f"{name}.tif"),
+                                      _read(bare_and_forest["forest"][name]), err_msg=name)
