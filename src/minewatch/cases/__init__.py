@@ -1,0 +1,1 @@
+"""Child labour cases (CLMRS): identification, remediation, follow-up, indicators."""
