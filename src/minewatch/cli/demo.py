@@ -65,6 +65,11 @@ def register(cli: click.Group) -> None:
                 level = site.level or "not covered"
                 click.echo(f"  {site.code}  {level:<10} {site.people_exposed:>3} people  {site.reason}")
             click.echo(f"  rasters in {hz.run_dir}; site maps in {app.settings.files_dir / 'hazard'}")
+        if res.labour:
+            click.echo("\nChild labour by the ILO C138/C182 age and task rules (minewatch labour check):")
+            for kind, label in (("visit", "at each site's latest visit"), ("assignment", "in people's assignments")):
+                found = ", ".join(f"{k.replace('_', ' ')} {n:,}" for k, n in res.labour.get(kind, {}).items())
+                click.echo(f"  {label:<30} {found or 'no finding'}")
         home = app.settings.home
         click.echo(f"""
 Where to look:
@@ -74,6 +79,7 @@ Where to look:
   .venv/bin/minewatch sites list --title-relation inside_artisanal_zone --summary
   .venv/bin/minewatch export sites --format gpkg --out sites.gpkg    (opens in QGIS)
   .venv/bin/minewatch audit verify
+  .venv/bin/minewatch labour check --latest-only --json
   .venv/bin/minewatch hazard sites --run {home / 'demo' / 'hazard' / 'landslide'}
   .venv/bin/minewatch calc fs --slope-deg 35 --friction-deg 32 --cohesion-pa 2000 --soil-depth-m 1.5 --soil-density 1800 --wetness 0.8""")
         if no_serve:

@@ -22,6 +22,9 @@ ECUADOR_DEM = ("ecuador-landslides-terrain", "ta.tif")
 ECUADOR_POINTS = ("ecuador-landslides-terrain", "lsl.csv")
 SITES = 6
 PEOPLE_PER_SITE = (14, 3, 8, 22, 5, 11)
+# Two of the demo's diggers are children (birth years), for `minewatch labour check`; the others are
+# adults born 1972-2001. Fictional people.
+TEENAGERS = {5: 2010, 20: 2012}
 ITERATIONS = 250
 SEED = 2018  # Itogon, September 2018
 # The Ecuador DEM covers a montane forest reserve: natural forest roots, as they are today. The sites
@@ -92,13 +95,13 @@ def run_hazard_demo(app, actor, *, shared: Path | None, on_step=print) -> Hazard
                         "underground" if i % 2 else "open pit", "active"])
     with open(people_csv, "w", newline="", encoding="utf-8") as fh, open(work_csv, "w", newline="", encoding="utf-8") as fw:
         wp, wa = csv.writer(fh), csv.writer(fw)
-        wp.writerow(["external_id", "consent_data", "consent_data_at"])
+        wp.writerow(["external_id", "birth_year", "consent_data", "consent_data_at"])
         wa.writerow(["person", "site", "task", "valid_from"])
         n = 0
         for i, count in enumerate(PEOPLE_PER_SITE[:len(points)], start=1):
             for _ in range(count):
                 n += 1
-                wp.writerow([f"HZ-P-{n:04d}", "yes", "2024-01-15"])
+                wp.writerow([f"HZ-P-{n:04d}", TEENAGERS.get(n, 1972 + (n * 7) % 30), "yes", "2024-01-15"])
                 wa.writerow([f"HZ-P-{n:04d}", f"HZ-DEMO-{i:02d}", "digging", "2024-01-15"])
     for kind, path in (("sites", sites_csv), ("people", people_csv), ("assignments", work_csv)):
         with app.uow() as uow:

@@ -28,6 +28,7 @@ class DemoResult:
     login_email: str | None = None
     login_password: str | None = None
     hazard: object = None
+    labour: dict = field(default_factory=dict)  # source type -> {classification or kind: findings}
 
 
 def find_shared_data() -> Path | None:
@@ -93,4 +94,9 @@ def run_demo(app, *, on_step=print, shared_data: Path | None = None, demo_login:
         result.counts = record_counts(uow, actor=actor)
         result.indicators = latest_visit_indicators(uow, actor=actor)
         result.title_relations = title_relation_counts(uow, actor=actor)
+    from minewatch.labour.service import check_labour, counts
+
+    with app.uow() as uow:
+        findings = check_labour(uow, actor=actor, latest_only=True)
+    result.labour = {kind: counts([f for f in findings if f.source_type == kind]) for kind in ("visit", "assignment")}
     return result
