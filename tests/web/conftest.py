@@ -15,12 +15,20 @@ import pytest
 
 PASSWORD = "correct-horse-battery"
 ROLES = ("admin", "coordinator", "field_officer", "child_protection_officer", "auditor", "viewer")
+# One child labour case per organisation (opened from its first visit by its child-protection officer),
+# with a name and a birth date found nowhere else, so that a test can scan every response for them.
+# The birth dates lie before every generated visit (2015 on), so no other date can equal them.
+CHILDREN = {"alpha": {"name": "Zawadi Testchild-alpha", "birth_date": "2012-05-29", "sex": "f",
+                      "guardian": "Guardian Testparent-alpha"},
+            "beta": {"name": "Baraka Testchild-beta", "birth_date": "2011-11-07", "sex": "m",
+                     "guardian": "Guardian Testparent-beta"}}
 
 
 @dataclass
 class WebWorld:
     app: object
     actors: dict = field(default_factory=dict)  # org slug -> admin Actor
+    cases: dict = field(default_factory=dict)  # org slug -> id of its seeded child labour case (CHILDREN)
 
     def client(self, **kwargs):
         from fastapi.testclient import TestClient
@@ -80,7 +88,25 @@ def build_world(app, tmp_path, *, sites_per_org: int = 12) -> WebWorld:
         csv_path.write_text(text, encoding="utf-8")
         with app.uow() as uow:
             import_file(uow, actor=actor, kind_name="ipis", path=csv_path, vault=app.vault)
+        world.cases[slug] = _seed_case(app, slug)
     return world
+
+
+def _seed_case(app, slug: str) -> int:
+    """The organisation's child labour case, opened through the service by its child-protection officer."""
+    import sqlalchemy as sa
+
+    from minewatch.accounts.service import resolve_actor
+    from minewatch.cases.service import open_case
+    from minewatch.sites.orm import SiteVisit
+
+    with app.uow() as uow:
+        officer = resolve_actor(uow, org_slug=slug, email=f"child_protection_officer@{slug}.test")
+        visit_id = uow.session.scalar(sa.select(sa.func.min(SiteVisit.id)).where(SiteVisit.org_id == officer.org_id))
+    with app.uow() as uow:
+        view = open_case(uow, actor=officer, source_type="visit", source_id=visit_id, child=CHILDREN[slug],
+                         classification="hazardous_child_labour")
+    return view.id
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
-from tests.web.conftest import ROLES, csrf_of, login
+from tests.web.conftest import CHILDREN, ROLES, csrf_of, login
 
 # --- What fills a path parameter ---------------------------------------------------------------------
 # Name of a path parameter -> attributes of OrgRecords that may fill it. Every candidate whose type
@@ -46,6 +46,7 @@ PATH_PARAMS: dict[str, tuple[str, ...]] = {
     "user_id": ("user_id",),
     "token_id": ("token_id",),
     "upload_id": ("upload_id",),
+    "case_id": ("case_id",),
 }
 # Generic names (``/api/v1/people/{id}``, ``/sites/{code}``) take the record of the collection named by
 # the path segment before them.
@@ -64,6 +65,7 @@ COLLECTIONS: dict[str, tuple[str, ...]] = {
     "imports": ("upload_id", "batch_id"),
     "users": ("user_id",),
     "tokens": ("token_id",),
+    "cases": ("case_id",),
 }
 # OGC: ``collection_id`` names a collection (not a record: the route is a list), ``feature_id`` a
 # record of that collection. The collections probed are those /ogc/collections lists.
@@ -90,7 +92,13 @@ BODY_SAMPLES: dict[str, object] = {
     "code": _unique("probe"), "external_id": _unique("probe-"), "source_visit_id": _unique("probe-visit-"),
     "visit_date": "2024-01-01", "current": "probe-password", "new": "probe-password-2",
     "confirm": "probe-password-2",
+    # Child labour case forms (a valid value, so that the case lookup, not the value, answers).
+    "action": "school_enrolment", "followed_up_on": "2024-01-01", "in_child_labour": "no", "to_stage": "assessment",
+    "reason": "probe reason",
 }
+# Routes whose gate any role passes but whose records only one role may see (the service answers 404
+# to the others): probed as that role, else the probe would only ever meet "not found".
+PROBE_ROLES: dict[str, str] = {"/cases": "child_protection_officer"}
 PROBE_FILE = ("probe.csv", b"code,latitude,longitude\nprobe00001,-3.0,28.0\n", "text/csv")
 # Fields of a JSON body that name another record -> the attribute of OrgRecords that fills them.
 REFERENCE_FIELDS: dict[str, str] = {
@@ -125,6 +133,7 @@ class OrgRecords:
     user_id: int
     token_id: int
     upload_id: str
+    case_id: int
     markers: tuple[str, ...]  # codes, names, e-mail addresses, token prefixes: none may leak
     ids: dict[str, set[int]] = field(default_factory=dict)  # collection -> every id of the organisation
 
@@ -176,6 +185,7 @@ def upload_through_the_web(web, slug: str) -> str:
 
 def records_of(web, slug: str) -> OrgRecords:
     from minewatch.accounts.orm import ApiToken, Organisation, User
+    from minewatch.cases.orm import ChildCase
     from minewatch.cooperatives.orm import Cooperative
     from minewatch.people.orm import Assignment, Membership, Person
     from minewatch.registry.orm import ImportBatch
@@ -201,7 +211,7 @@ def records_of(web, slug: str) -> OrgRecords:
         all_ids = {"sites": ids(Site), "visits": ids(SiteVisit), "people": ids(Person), "cooperatives": ids(Cooperative),
                    "memberships": ids(Membership), "assignments": ids(Assignment), "concessions": ids(Concession),
                    "titles": ids(Concession), "batches": ids(ImportBatch), "import_batches": ids(ImportBatch),
-                   "users": ids(User), "tokens": ids(ApiToken)}
+                   "users": ids(User), "tokens": ids(ApiToken), "cases": ids(ChildCase)}
         codes = list(conn.scalars(sa.select(Site.code).where(Site.org_id == org_id)))
         emails = list(conn.scalars(sa.select(User.email).where(User.org_id == org_id)))
         prefixes = list(conn.scalars(sa.select(ApiToken.prefix).where(ApiToken.org_id == org_id)))
@@ -212,9 +222,10 @@ def records_of(web, slug: str) -> OrgRecords:
         cooperative_ref=coop.external_id, membership_id=min(all_ids["memberships"]),
         assignment_id=min(all_ids["assignments"]), concession_id=title.id, concession_ref=title.external_id,
         batch_id=min(all_ids["batches"]), user_id=user.id, token_id=token.id,
-        upload_id=upload_through_the_web(web, slug),
+        upload_id=upload_through_the_web(web, slug), case_id=min(all_ids["cases"]),
         markers=(*codes, *emails, *prefixes, person.external_id, PERSON_NAMES[slug], coop.external_id,
-                 title.external_id, f"Holder {slug}", f"{slug}-upload.csv", f"{slug}-up-1", f"{slug}-token"),
+                 title.external_id, f"Holder {slug}", f"{slug}-upload.csv", f"{slug}-up-1", f"{slug}-token",
+                 CHILDREN[slug]["name"], CHILDREN[slug]["guardian"]),
         ids=all_ids,
     )
 
@@ -306,6 +317,14 @@ def required_permission(endpoint: Endpoint) -> str | None:
         if hasattr(sub.call, "permission"):
             return sub.call.permission
     return None
+
+
+def role_of(endpoint: Endpoint) -> str:
+    """The role that probes ``endpoint``: PROBE_ROLES by path prefix, else one holding its gate's permission."""
+    for prefix, role in PROBE_ROLES.items():
+        if endpoint.path == prefix or endpoint.path.startswith(prefix + "/"):
+            return role
+    return role_for(required_permission(endpoint))
 
 
 def role_for(permission: str | None) -> str:
@@ -588,7 +607,7 @@ def probe(web, api, mine: OrgRecords, theirs: OrgRecords) -> tuple[list[str], in
     for endpoint in found:
         if endpoint.kind == "static":
             continue
-        role = role_for(required_permission(endpoint))
+        role = role_of(endpoint)
         for values, names_a_record in path_cases(endpoint, theirs, collections):
             path = fill(endpoint, values)
             for method in endpoint.methods:

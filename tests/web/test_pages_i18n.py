@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 import pytest
 import sqlalchemy as sa
 
-from tests.web.conftest import csrf_of, login
+from tests.web.conftest import CHILDREN, csrf_of, login
 
 # The elements whose words the page itself chooses (cells hold data, and are left out).
 WORDED = {"title", "h1", "h2", "h3", "button", "th", "dt", "label", "legend", "summary", "option", "p", "a", "li"}
@@ -31,12 +31,20 @@ EXPECTED = {  # a few words each page must show, so that the check cannot pass o
            "/admin/users": ("Ajouter un utilisateur", "Agent de terrain"), "/imports/new": ("Sites miniers",),
            "report": ("Vérification avant importation", "Lignes lues", "Gravité"),
            "/account/tokens": ("Créer un jeton",), "/account/password": ("Mot de passe actuel",),
-           "/login": ("Connexion",), "site": ("Titres miniers où se trouve le site", "Visites")},
+           "/login": ("Connexion",), "site": ("Titres miniers où se trouve le site", "Visites"),
+           "/labour": ("Constats de travail des enfants", "Affectations en cours le"),
+           "/labour/indicators": ("Enfants identifiés", "Suivis en retard"), "/pay": ("Contrôle", "Prix minimum Fairmined"),
+           "/cases": ("Dossiers de travail des enfants",), "case": ("Actions de remédiation", "Clôturer le dossier"),
+           "/cases/new": ("Ouvrir le dossier", "Origine du dossier")},
     "es": {"/": ("Mapa de sitios", "Panel", "Cerrar sesión"), "/sites": ("Aplicar", "Ordenar por"),
            "/admin/users": ("Agregar un usuario", "Técnico de campo"), "/imports/new": ("Sitios mineros",),
            "report": ("Revisión antes de importar", "Filas leídas", "Gravedad"),
            "/account/tokens": ("Crear un token",), "/account/password": ("Contraseña actual",),
-           "/login": ("Iniciar sesión",), "site": ("Títulos mineros donde se encuentra el sitio", "Visitas")},
+           "/login": ("Iniciar sesión",), "site": ("Títulos mineros donde se encuentra el sitio", "Visitas"),
+           "/labour": ("Hallazgos de trabajo infantil", "Asignaciones vigentes el"),
+           "/labour/indicators": ("Niños identificados", "Seguimientos atrasados"), "/pay": ("Verificación", "Precio mínimo Fairmined"),
+           "/cases": ("Casos de trabajo infantil",), "case": ("Acciones de remediación", "Cerrar el caso"),
+           "/cases/new": ("Abrir el caso", "Origen del caso")},
 }
 
 
@@ -132,7 +140,7 @@ def _choose(client, lang: str) -> None:
 
 @pytest.mark.parametrize("lang", ["fr", "es"])
 def test_pages_show_no_english(web, lang):
-    from minewatch.sites.orm import Site, SiteIndicator
+    from minewatch.sites.orm import Site, SiteIndicator, SiteVisit
 
     client = web.client()
     assert login(client, web.email("alpha", "admin")).status_code == 303
@@ -144,14 +152,32 @@ def test_pages_show_no_english(web, lang):
             .where(Site.org_id == org).order_by(SiteIndicator.visit_count.desc(), Site.code)).first()
 
     for path in ("/", "/?indicator=workers_count", "/sites", "/sites?sort=workers&indicator=mercury_used",
-                 "/admin/users", "/imports/new", "/account/tokens", "/account/password", "/calc"):
+                 "/admin/users", "/imports/new", "/account/tokens", "/account/password", "/calc",
+                 "/labour", "/labour?visits=all", "/labour/indicators", "/labour/indicators?view=shared&by=district",
+                 "/pay", "/cases"):
         r = client.get(path)
         assert r.status_code == 200, (path, r.text[:500])
-        _check(r.text, lang, path)
+        _check(r.text, lang, path.split("?")[0])
 
     site = client.get(f"/sites/{code}")
     assert site.status_code == 200
     _check(site.text, lang, "site", {code, name or code})
+
+    # The child-protection officer's pages: the worklist, the seeded case and its forms, the form to open a case.
+    officer = web.client()
+    assert login(officer, web.email("alpha", "child_protection_officer")).status_code == 303
+    _choose(officer, lang)
+    case_id = web.cases["alpha"]
+    child = CHILDREN["alpha"]
+    with web.app.uow() as uow:
+        case_site = uow.session.scalar(sa.select(Site.code).join(SiteVisit, SiteVisit.site_id == Site.id)
+                                       .where(SiteVisit.org_id == org).order_by(SiteVisit.id))
+    case_data = {case_site, child["name"], child["guardian"], child["birth_date"], f"#{case_id}"}
+    for path, page in (("/cases", "/cases"), (f"/cases/{case_id}", "case"), ("/cases/new", "/cases/new"),
+                       ("/labour", "/labour"), ("/labour/indicators", "/labour/indicators")):
+        r = officer.get(path)
+        assert r.status_code == 200, (path, r.text[:500])
+        _check(r.text, lang, page, case_data)
 
     form = client.get("/imports/new")
     r = client.post("/imports", data={"csrf_token": csrf_of(form.text), "kind": "sites"},

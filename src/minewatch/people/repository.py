@@ -81,6 +81,16 @@ def external_ids_present(session: Session, org_id: int, external_ids: Iterable[s
     return out
 
 
+def names_by_external_id(session: Session, org_id: int, external_ids: Iterable[str]) -> dict[str, str | None]:
+    """External id -> full name (None when not recorded or erased) of the organisation's people."""
+    out: dict[str, str | None] = {}
+    for part in _batches(external_ids):
+        for external_id, name in session.execute(
+                _people(org_id, Person.external_id, Person.full_name).where(Person.external_id.in_(part))):
+            out[external_id] = name
+    return out
+
+
 def memberships_of(session: Session, org_id: int, person_id: int) -> list[dict]:
     stmt = (
         sa.select(Cooperative.external_id.label("cooperative"), Cooperative.name.label("cooperative_name"),

@@ -123,6 +123,13 @@ def _view(s, actor, person: Person, vault) -> PersonView:
     )
 
 
+def person_names(uow: UnitOfWork, *, actor, external_ids) -> dict[str, str | None]:
+    """Names of the organisation's people by external id, for roles that may read names (pages that list
+    people by their external id, e.g. pay findings, add the name with this)."""
+    _require(actor, "people.read_names", "read people's names")
+    return repo.names_by_external_id(uow.session, actor.org_id, external_ids)
+
+
 def show_person(uow: UnitOfWork, *, actor, person_id_or_external_id: str, vault) -> PersonView:
     """One person with their memberships and assignments, as the actor may see them."""
     _require(actor, "registry.read", "read the registry")

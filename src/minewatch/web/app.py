@@ -22,6 +22,9 @@ ROUTERS = (
     "minewatch.web.pages.sites",
     "minewatch.web.pages.imports",
     "minewatch.web.pages.hazard",
+    "minewatch.web.pages.labour",
+    "minewatch.web.pages.cases",
+    "minewatch.web.pages.pay",
     "minewatch.web.ogc.routes",
     "minewatch.web.api.v1",
 )

@@ -345,3 +345,98 @@ AssignmentCreate = _input_model("AssignmentCreate", "assignments", partial=False
 AssignmentUpdate = _input_model("AssignmentUpdate", "assignments", partial=True)
 ConcessionCreate = _input_model("ConcessionCreate", "concessions", partial=False)
 ConcessionUpdate = _input_model("ConcessionUpdate", "concessions", partial=True)
+
+
+# --- Child labour programme indicators (issue 5; read-only, counts only) --------------------------
+
+
+class ChildLabourIndicatorRow(BaseModel):
+    """One (group, period) cell; ``group`` or ``period`` ``total`` for the margins. A count is null when
+    suppressed; a share is null when suppressed or without a denominator."""
+
+    group: str = Field(description="the site code, cooperative or district; 'total' for the column totals")
+    period: str = Field(description="2026-03, 2026-Q1 or 2026 (of identification); 'total' for the row totals")
+    children_identified: int | None
+    with_action: int | None = Field(description="children with at least one remediation action done")
+    followed_up_1: int | None
+    clean_at_1: int | None = Field(description="children not in child labour at the first follow-up")
+    followed_up_2: int | None
+    clean_at_2: int | None = Field(description="children not in child labour at the second follow-up")
+    overdue_followups: int | None
+    share_with_action: float | None
+    share_clean_at_1: float | None
+    share_clean_at_2: float | None
+    median_days_to_action: float | None = Field(description="median days from identification to the first "
+                                                            "action done")
+    suppressed: list[str] = Field(description="the counts of this cell that are suppressed")
+
+
+class ChildLabourIndicatorsOut(BaseModel):
+    """Programme indicators computed from the cases, with small-cell suppression (counts below
+    ``min_cell`` children, and complementary cells): the API is a channel for sharing outside the
+    organisation, so it is always suppressed. No child's identity is in it."""
+
+    by: str
+    period: str
+    as_of: dt.date
+    suppressed: bool
+    min_cell: int | None
+    groups: list[str]
+    periods: list[str]
+    rows: list[ChildLabourIndicatorRow]
+
+
+# --- Findings of child labour and of pay (issue 5; read-only) -------------------------------------
+
+
+class ChildLabourFindingOut(BaseModel):
+    """One finding of ``minewatch labour check``: ids only, never a name. ``person_id`` is given only to
+    roles that may read children's records (``children.read``), null for everyone else."""
+
+    kind: str = Field(description="classification, unmapped_task, age_unknown or invalid_age")
+    site_code: str
+    classification: str | None = Field(description="permitted, light_work, child_labour or hazardous_child_labour")
+    rule: str | None = Field(description="the rule cited (ILO C138, C182, R190 or a country override)")
+    source_type: str = Field(description="assignment or visit")
+    source_id: int
+    reason: str
+    on_date: dt.date
+    age_uncertain: bool | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+    age_band: str | None = None
+    person_id: int | None = None
+    visit_date: dt.date | None = None
+    visit_source: str | None = None
+    visit_ref: str | None = None
+    task_classes: list[str] = []
+    hazardous_tasks: list[str] = []
+    unmapped_tasks: list[str] = []
+    country: str | None = None
+    provisional: bool = False
+
+
+class ChildLabourFindingsOut(BaseModel):
+    counts: dict[str, int] = Field(description="findings of the site and source type by classification (or kind)")
+    items: list[ChildLabourFindingOut] = Field(description="the findings that also match the classification")
+
+
+class PayFindingOut(BaseModel):
+    """One finding of ``minewatch pay check``, with its numbers as exact decimals written as strings."""
+
+    check: str = Field(description="minimum_wage, fairmined_price, fairmined_premium, advances or late_payment")
+    status: str = Field(description="breach, ok, info or not_assessable")
+    site_code: str | None
+    subject_type: str = Field(description="payment, pay_period, sale or person")
+    subject: str = Field(description="external id(s) of the payment(s), sale or person")
+    person: str | None = Field(description="the person's external id")
+    on: dt.date | None
+    currency: str | None
+    numbers: dict[str, str]
+    reason: str
+    rule: str = Field(description="the rule applied and the reference (price, wage) used, with its source")
+
+
+class PayFindingsOut(BaseModel):
+    counts: dict[str, int] = Field(description="findings of the site on the date by status")
+    items: list[PayFindingOut] = Field(description="the findings that also match status and check")

@@ -12,6 +12,7 @@ model classes themselves for FastAPI to read them.
 """
 
 import datetime as dt
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
@@ -253,3 +254,69 @@ _record_routes("memberships", "membership", m.MembershipOut, m.MembershipCreate,
 _record_routes("assignments", "assignment", m.AssignmentOut, m.AssignmentCreate, m.AssignmentUpdate)
 _record_routes("concessions", "concession", m.ConcessionOut, m.ConcessionCreate, m.ConcessionUpdate)
 _record_routes("import_batches", "import_batch", m.ImportBatchOut)
+
+
+# --- Child labour programme indicators (issue 5) ----------------------------------------------------
+
+
+@router.get("/indicators/child-labour", response_model=m.ChildLabourIndicatorsOut, tags=["indicators"],
+            operation_id="child_labour_indicators", summary="Child labour programme indicators (suppressed)",
+            responses=_errors(401, 403, 422))
+def child_labour_indicators(
+    by: Literal["site", "cooperative", "district"] = Query("site", description="group the children by"),
+    period: Literal["month", "quarter", "year"] = Query("quarter", description="period of identification"),
+    identity: Identity = Depends(require(READ)),
+    uow: UnitOfWork = Depends(get_uow),
+):
+    """Counts of children identified, remediated and followed up, by group and period, from
+    ``cases.service.case_indicators`` with suppression always on (aggregates below 5 children, with
+    complementary suppression: issue 5, child-safe data)."""
+    from minewatch.cases.service import case_indicators
+
+    return case_indicators(uow, actor=identity.actor, by=by, period=period, today=dt.date.today(), suppress=True)
+
+
+# --- Findings of child labour and of pay (issue 5; read-only, the same services as the pages) -----
+
+
+@router.get("/findings/child-labour", response_model=m.ChildLabourFindingsOut, tags=["findings"],
+            operation_id="child_labour_findings", summary="Child labour findings (ids only)",
+            responses=_errors(401, 403, 404, 422))
+def child_labour_findings(
+    site: str | None = Query(None, max_length=100, description="only this site (code); 404 if unknown"),
+    classification: Literal["hazardous_child_labour", "child_labour", "light_work", "permitted", "unmapped_task",
+                            "age_unknown", "invalid_age"] | None = Query(None, description="only this finding"),
+    source_type: Literal["assignment", "visit"] | None = Query(None, description="only assignments or visits"),
+    on: dt.date | None = Query(None, description="assignments current on this date (default today)"),
+    latest_only: bool = Query(True, description="only each site's latest visit (false: every visit)"),
+    identity: Identity = Depends(require(READ)),
+    uow: UnitOfWork = Depends(get_uow),
+):
+    """``labour.service.check_labour``: every assignment and visit classified by the ILO age and task rules."""
+    from minewatch.web.pages.labour import labour_findings
+
+    counts, found = labour_findings(uow, identity.actor, site=site, classification=classification,
+                                    source_type=source_type, on=on, latest_only=latest_only)
+    names_ids = identity.actor.may("children.read")
+    return {"counts": counts,
+            "items": [f.as_dict() | ({} if names_ids else {"person_id": None}) for f in found]}
+
+
+@router.get("/findings/pay", response_model=m.PayFindingsOut, tags=["findings"], operation_id="pay_findings",
+            summary="Pay and price findings", responses=_errors(401, 403, 404, 422))
+def pay_findings(
+    site: str | None = Query(None, max_length=100, description="only this site's payments and sales (code)"),
+    status: Literal["breach", "not_assessable", "info", "ok"] | None = Query(None, description="only this status"),
+    check: Literal["minimum_wage", "fairmined_price", "fairmined_premium", "advances",
+                   "late_payment"] | None = Query(None, description="only this check"),
+    on: dt.date | None = Query(None, description="checked as of this date (default today)"),
+    identity: Identity = Depends(require("pay.read")),
+    uow: UnitOfWork = Depends(get_uow),
+):
+    """``pay.service.check_pay``: minimum wage, Fairmined price and premium, advances and late pay."""
+    from collections import Counter
+
+    from minewatch.web.pages.pay import pay_findings as findings
+
+    found, shown = findings(uow, identity.actor, site=site, status=status, check=check, on=on)
+    return {"counts": dict(Counter(f.status for f in found)), "items": [f.as_dict() for f in shown]}
