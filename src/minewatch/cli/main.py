@@ -156,7 +156,7 @@ def _register() -> None:
     import importlib
 
     for mod in ("imports", "sites", "export", "backup", "people", "demo", "serve", "publish", "hazard", "hazard_sites", "calc",
-                "labour", "cases", "pay", "prices"):
+                "labour", "cases", "pay", "prices", "water", "mercury"):
         try:
             module = importlib.import_module(f"minewatch.cli.{mod}")
         except ModuleNotFoundError as exc:

@@ -1,0 +1,1 @@
+"""Land and water pollution: sampling points, samples and results, guideline screening, the CCME WQI, trends."""
