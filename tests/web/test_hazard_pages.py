@@ -73,6 +73,7 @@ def test_site_hazard_panel_and_map(web, tmp_path):
     assert f'data-level="{site.level}"' in r.text
     assert {"high": ">high<", "very_high": ">very high<"}[site.level] in r.text
     assert html.escape(site.reason) in r.text
+    assert "maximum probability of failure 0.70, at least 0.30" in r.text
     assert "100%" in r.text  # every cell has FS 0.8 < 1
     assert "0.70" in r.text  # maximum and mean probability of failure
     assert f'src="/sites/{code}/hazard.png"' in r.text
@@ -175,6 +176,9 @@ def test_hazard_pages_are_translated(web, tmp_path, lang):
     assert site.status_code == 200
     _check(site.text, lang, "site", {code, name or code})
     assert {"fr": "Aléa de glissement de terrain", "es": "Amenaza por deslizamientos"}[lang] in site.text
+    # the reason is rendered from its clauses, in the page's language and number format
+    assert {"fr": "probabilité de rupture maximale 0,70, au moins 0,30",
+            "es": "probabilidad máxima de falla 0,70, al menos 0,30"}[lang] in site.text
     for params in ({}, FS_CASE, {"form": "si", "slope_deg": "35", "area_m": "700", "c_min": "0", "c_max": "0.25",
                                  "phi_min": "30", "phi_max": "45", "tr_min": "2000", "tr_max": "3000"}):
         r = client.get("/calc", params=params)

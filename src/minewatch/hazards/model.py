@@ -95,9 +95,73 @@ def zonal_stats(inside: np.ndarray, cell_area_m2: np.ndarray, pfail: np.ndarray,
     return SiteStats(total, below, share, float(p.max()), float((p * a).sum() / total), upslope, n)
 
 
+@dataclass(frozen=True)
+class Clause:
+    """One comparison that decided a level: ``statistic`` (``pfail_max`` or ``share_fs_below_1``)
+    ``op`` (``>=`` or ``<``) ``threshold``, with the site's ``value``."""
+
+    statistic: str
+    value: float
+    op: str
+    threshold: float
+
+    def __str__(self) -> str:
+        digits = 2 if self.statistic == "pfail_max" else 3
+        return f"{self.statistic} {self.value:.{digits}f} {self.op} {self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a site has its level, as data (pages translate it; ``str()`` is the English line stored and
+    printed): the clauses that decided it, joined by "and", and the people exposed when exposure raised
+    the level to very high."""
+
+    clauses: tuple[Clause, ...] = ()
+    people_exposed: int | None = None
+    covered: bool = True
+
+    def __str__(self) -> str:
+        if not self.covered:
+            return "not covered by the rasters"
+        text = " and ".join(str(c) for c in self.clauses)
+        return f"{text} with {self.people_exposed} people exposed" if self.people_exposed is not None else text
+
+
+def hazard_reason(stats: SiteStats, people_exposed: int,
+                  thresholds: Thresholds = DEFAULT_THRESHOLDS) -> tuple[str | None, Reason]:
+    """(level, :class:`Reason`) of a site; level None when the rasters have no data there.
+
+    >>> level, reason = hazard_reason(SiteStats(1e4, 2e3, 0.2, 0.7, 0.3, None, 100), 3)
+    >>> level, reason.clauses[0].statistic, reason.people_exposed
+    ('very_high', 'pfail_max', 3)
+    """
+    if not stats.covered:
+        return None, Reason(covered=False)
+    t = thresholds
+    p = stats.pfail_max if stats.pfail_max is not None else -1.0
+    q = stats.share_fs_below_1 if stats.share_fs_below_1 is not None else -1.0
+    if people_exposed > 0:
+        if p >= t.very_high_pfail:
+            return "very_high", Reason((Clause("pfail_max", p, ">=", t.very_high_pfail),), people_exposed)
+        if q >= t.very_high_share:
+            return "very_high", Reason((Clause("share_fs_below_1", q, ">=", t.very_high_share),), people_exposed)
+    for level, pt, qt in (("high", t.high_pfail, t.high_share), ("moderate", t.moderate_pfail, t.moderate_share)):
+        if p >= pt:
+            return level, Reason((Clause("pfail_max", p, ">=", pt),))
+        if q >= qt:
+            return level, Reason((Clause("share_fs_below_1", q, ">=", qt),))
+    parts = []
+    if stats.pfail_max is not None:
+        parts.append(Clause("pfail_max", p, "<", t.moderate_pfail))
+    if stats.share_fs_below_1 is not None:
+        parts.append(Clause("share_fs_below_1", q, "<", t.moderate_share))
+    return "low", Reason(tuple(parts))
+
+
 def hazard_level(stats: SiteStats, people_exposed: int,
                  thresholds: Thresholds = DEFAULT_THRESHOLDS) -> tuple[str | None, str]:
-    """(level, reason) of a site; ``(None, "not covered ...")`` when the rasters have no data there.
+    """(level, reason) of a site, the reason as one English line; ``(None, "not covered ...")`` when
+    the rasters have no data there.
 
     >>> s = SiteStats(1e4, 2e3, 0.2, 0.7, 0.3, None, 100)
     >>> hazard_level(s, 3)
@@ -105,25 +169,5 @@ def hazard_level(stats: SiteStats, people_exposed: int,
     >>> hazard_level(s, 0)
     ('high', 'pfail_max 0.70 >= 0.3')
     """
-    if not stats.covered:
-        return None, "not covered by the rasters"
-    t = thresholds
-    p = stats.pfail_max if stats.pfail_max is not None else -1.0
-    q = stats.share_fs_below_1 if stats.share_fs_below_1 is not None else -1.0
-    if people_exposed > 0:
-        if p >= t.very_high_pfail:
-            return "very_high", f"pfail_max {p:.2f} >= {t.very_high_pfail:g} with {people_exposed} people exposed"
-        if q >= t.very_high_share:
-            return "very_high", (f"share_fs_below_1 {q:.3f} >= {t.very_high_share:g} "
-                                 f"with {people_exposed} people exposed")
-    for level, pt, qt in (("high", t.high_pfail, t.high_share), ("moderate", t.moderate_pfail, t.moderate_share)):
-        if p >= pt:
-            return level, f"pfail_max {p:.2f} >= {pt:g}"
-        if q >= qt:
-            return level, f"share_fs_below_1 {q:.3f} >= {qt:g}"
-    parts = []
-    if stats.pfail_max is not None:
-        parts.append(f"pfail_max {p:.2f} < {t.moderate_pfail:g}")
-    if stats.share_fs_below_1 is not None:
-        parts.append(f"share_fs_below_1 {q:.3f} < {t.moderate_share:g}")
-    return "low", " and ".join(parts)
+    level, reason = hazard_reason(stats, people_exposed, thresholds)
+    return level, str(reason)

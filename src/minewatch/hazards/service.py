@@ -33,7 +33,7 @@ from minewatch.audit.service import AuditLog
 from minewatch.errors import NotFound, PermissionDenied
 from minewatch.hazards import repository as repo
 from minewatch.hazards.errors import HazardRunInvalid
-from minewatch.hazards.model import DEFAULT_THRESHOLDS, LEVELS, SiteStats, Thresholds, hazard_level
+from minewatch.hazards.model import DEFAULT_THRESHOLDS, LEVELS, Reason, SiteStats, Thresholds, hazard_reason
 from minewatch.hazards.orm import HazardAssessment, SiteHazard
 
 RUN_FILES = {
@@ -61,6 +61,7 @@ class SiteHazardView:
     pfail_mean: float | None
     upslope_area_max_m2: float | None
     map_path: str | None  # relative to settings.files_dir
+    reason_parts: Reason | None = None  # ``reason`` as data, for pages that translate it
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -220,7 +221,8 @@ def assess_sites(uow: UnitOfWork, *, actor, run_dir: Path | None = None, files_d
                                longitude=row.longitude, buffer_m=buffer_m)
             stats = site_statistics(shape, rasters, profile)
         people = exposed.get(row.id, 0)
-        level, reason = hazard_level(stats, people, thresholds)
+        level, parts = hazard_reason(stats, people, thresholds)
+        reason = str(parts)
         map_rel = None
         if stats.covered:
             name = _SAFE.sub("_", row.code).strip("._") or f"site-{row.id}"
@@ -237,7 +239,7 @@ def assess_sites(uow: UnitOfWork, *, actor, run_dir: Path | None = None, files_d
         views.append(SiteHazardView(row.code, stats.covered, level, reason, people,
                                     stats.area_m2 if stats.covered else None, stats.area_fs_below_1_m2,
                                     stats.share_fs_below_1, stats.pfail_max, stats.pfail_mean,
-                                    stats.upslope_area_max_m2, map_rel))
+                                    stats.upslope_area_max_m2, map_rel, parts))
     log = AuditLog(s, actor, context="hazard sites")
     log.record("created", "hazard_assessment", assessment.id, before=None, after=digest({
         "kind": "landslide", "inputs": inputs, "parameters": parameters, "summary": summary,
@@ -255,10 +257,21 @@ def latest_site_hazards(uow: UnitOfWork, *, actor, code: str | None = None) -> A
     a = repo.latest_assessment(s, actor)
     if a is None:
         return None
+    thresholds = Thresholds(**a.thresholds)
     views = [SiteHazardView(c, h.covered, h.level, h.reason, h.people_exposed, h.area_m2, h.area_fs_below_1_m2,
-                            h.share_fs_below_1, h.pfail_max, h.pfail_mean, h.upslope_area_max_m2, h.map_path)
+                            h.share_fs_below_1, h.pfail_max, h.pfail_mean, h.upslope_area_max_m2, h.map_path,
+                            _stored_reason(h, thresholds))
              for h, c in repo.site_rows(s, actor, a.id, code)]
     return AssessmentView(a.id, a.kind, a.created_at, a.assessed_on, a.code_version, a.inputs, views)
+
+
+def _stored_reason(h: SiteHazard, thresholds: Thresholds) -> Reason | None:
+    """The stored row's reason as data, recomputed from its statistics and the assessment's thresholds;
+    None if it does not give back the stored level and text (a row written by another rule version)."""
+    stats = SiteStats(h.area_m2 or 0.0, h.area_fs_below_1_m2, h.share_fs_below_1, h.pfail_max, h.pfail_mean,
+                      h.upslope_area_max_m2, 1 if h.covered else 0)
+    level, parts = hazard_reason(stats, h.people_exposed, thresholds)
+    return parts if (level, str(parts)) == (h.level, h.reason) else None
 
 
 def hazard_overview(uow: UnitOfWork, *, actor, top_n: int = 10) -> dict | None:
