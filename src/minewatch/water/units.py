@@ -24,6 +24,7 @@ from minewatch.water.model import SOLID_MEDIA
 
 _MICRO = str.maketrans({"µ": "u", "μ": "u"})
 _PARTS = {"ppm": ("mg/L", "mg/kg"), "ppb": ("ug/L", "ug/kg"), "ppt": ("ng/L", "ng/kg")}
+_PERCENT = re.compile(r"^\s*(?:%|g\s*/\s*100\s*g)\s*(?P<species>\S.*)?$", re.I)  # solids only
 _UNIT = re.compile(r"^\s*(?P<unit>[A-Za-zµμ]+\s*/\s*[A-Za-z0-9]+|ppm|ppb|ppt)\s*(?P<species>\S.*)?$", re.I)
 
 
@@ -41,6 +42,10 @@ class Unit:
 def parse_unit(text: str, *, medium: str | None = None) -> Unit:
     """Read a unit text; InvalidInput names it when it is not a concentration unit this module knows."""
     raw = (text or "").strip()
+    pct = _PERCENT.match(raw)
+    if pct and medium in SOLID_MEDIA:
+        # "% Fe" in a sediment or soil analysis is g/100 g (mass fraction); pint reads it as 10 g/kg
+        return Unit("percent", "mass", (pct.group("species") or "").strip() or None, raw)
     m = _UNIT.match(raw.translate(_MICRO))
     if not m:
         raise InvalidInput(f"unit {text!r} is not a concentration unit (mg/L, ug/L, ng/L, mg/kg, ug/kg, ppm, ppb)")

@@ -1,0 +1,1 @@
+"""Mercury use in ASGM and the Minamata Convention (Article 7, Annex C)."""
