@@ -25,6 +25,8 @@ ROUTERS = (
     "minewatch.web.pages.labour",
     "minewatch.web.pages.cases",
     "minewatch.web.pages.pay",
+    "minewatch.web.pages.water",
+    "minewatch.web.pages.mercury",
     "minewatch.web.ogc.routes",
     "minewatch.web.api.v1",
 )
