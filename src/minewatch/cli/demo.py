@@ -70,6 +70,19 @@ def register(cli: click.Group) -> None:
             for kind, label in (("visit", "at each site's latest visit"), ("assignment", "in people's assignments")):
                 found = ", ".join(f"{k.replace('_', ' ')} {n:,}" for k, n in res.labour.get(kind, {}).items())
                 click.echo(f"  {label:<30} {found or 'no finding'}")
+        if res.water:
+            w = res.water
+            click.echo(f"\nWater quality, {w['file']} (real monitoring data, Pilcomayo basin 2024): {w['results']:,} "
+                       f"results at {w['points']} stations, {w['censored']:,} below detection kept as censored.")
+            click.echo("  Against the WHO drinking-water guidelines (total fraction; rivers: if used for drinking):")
+            for name, c in w["who"].items():
+                n = sum(c.values())
+                click.echo(f"  {name:<10} {c.get('exceeds', 0):>3} of {n} samples exceed")
+        if res.mercury:
+            m = res.mercury
+            click.echo(f"\nMercury (Minamata Annex C 1(d) baseline, from the visits): {m['sites_using_mercury']:,} sites "
+                       f"use mercury, {m['sites_mercury_free']:,} are mercury-free, {m['sites_without_observation']:,} "
+                       "were not observed.")
         home = app.settings.home
         click.echo(f"""
 Where to look:
@@ -80,6 +93,8 @@ Where to look:
   .venv/bin/minewatch export sites --format gpkg --out sites.gpkg    (opens in QGIS)
   .venv/bin/minewatch audit verify
   .venv/bin/minewatch labour check --latest-only --json
+  .venv/bin/minewatch water screen --guidelines who-dw
+  .venv/bin/minewatch mercury baseline
   .venv/bin/minewatch hazard sites --run {home / 'demo' / 'hazard' / 'landslide'}
   .venv/bin/minewatch calc fs --slope-deg 35 --friction-deg 32 --cohesion-pa 2000 --soil-depth-m 1.5 --soil-density 1800 --wetness 0.8""")
         if no_serve:

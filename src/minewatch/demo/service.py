@@ -29,6 +29,11 @@ class DemoResult:
     login_password: str | None = None
     hazard: object = None
     labour: dict = field(default_factory=dict)  # source type -> {classification or kind: findings}
+    water: dict = field(default_factory=dict)  # the Pilcomayo import and its WHO screening (shared data only)
+    mercury: dict = field(default_factory=dict)  # the country row of the Annex C 1(d) baseline
+
+
+WATER_FILE = ("pilcomayo-mining-water-quality", "calidad_agua_20250711060422.csv")
 
 
 def find_shared_data() -> Path | None:
@@ -99,4 +104,29 @@ def run_demo(app, *, on_step=print, shared_data: Path | None = None, demo_login:
     with app.uow() as uow:
         findings = check_labour(uow, actor=actor, latest_only=True)
     result.labour = {kind: counts([f for f in findings if f.source_type == kind]) for kind in ("visit", "assignment")}
+    if data is not None and data.joinpath(*WATER_FILE).exists():
+        on_step("water quality: the Pilcomayo 2024 monitoring file ...")
+        result.water = _water_demo(app, actor, data.joinpath(*WATER_FILE))
+    from minewatch.mercury.service import baseline
+
+    with app.uow() as uow:
+        countries = baseline(uow, actor=actor)["levels"]["country"]
+    result.mercury = countries[0] if countries else {}
     return result
+
+
+def _water_demo(app, actor, path: Path) -> dict:
+    """Import the real Pilcomayo 2024 water file (idempotent) and screen it against WHO drinking-water
+    values; returns the counts the demo prints."""
+    from minewatch.water.guidelines import load_guideline_set
+    from minewatch.water.screening import screen, summarise
+    from minewatch.water.service import import_results, measurements
+
+    with app.uow() as uow:
+        import_results(uow, actor=actor, path=path, profile="pilcomayo")
+    with app.uow() as uow:
+        found = measurements(uow, actor=actor)
+    summary = summarise(screen(found, load_guideline_set("who-dw")))
+    return {"file": path.name, "results": len(found), "censored": sum(1 for m in found if m.censored == "<"),
+            "points": len({m.point_code for m in found}),
+            "who": {name: summary.get((name, "total"), {}) for name in ("arsenic", "lead", "mercury")}}
