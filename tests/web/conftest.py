@@ -89,7 +89,33 @@ def build_world(app, tmp_path, *, sites_per_org: int = 12) -> WebWorld:
         with app.uow() as uow:
             import_file(uow, actor=actor, kind_name="ipis", path=csv_path, vault=app.vault)
         world.cases[slug] = _seed_case(app, slug)
+        _seed_water(app, actor, slug, tmp_path)
     return world
+
+
+def water_csv(slug: str) -> str:
+    """A small long-form laboratory file of ``slug``'s site ``<slug>00001`` (issue 6): an upstream and a
+    downstream river point (arsenic, one result below detection, one in ug/L) and a sediment point."""
+    site = f"{slug}00001"
+    rows = ["point,sampled_at,parameter,value,unit,fraction,medium,site,position"]
+    for i, (up, down) in enumerate((("<0.005", "0.012"), ("0.004", "15"), ("0.006", "0.021"), ("0.005", "0.030"))):
+        down_unit = "ug/L" if down == "15" else "mg/L"
+        rows.append(f"{slug}-UP1,2024-0{i + 1}-10 09:00,arsenic,{up},mg/L,total,river,{site},upstream")
+        rows.append(f"{slug}-DN1,2024-0{i + 1}-10 11:00,arsenic,{down},{down_unit},total,river,{site},downstream")
+    rows.append(f"{slug}-DN1,2024-04-10 11:00,lead,0.004,mg/L,total,river,{site},downstream")
+    rows.append(f"{slug}-SD1,2024-04-10 12:00,arsenic,25,mg/kg,total,sediment,{site},downstream")
+    return "\n".join(rows) + "\n"
+
+
+def _seed_water(app, actor, slug: str, tmp_path) -> None:
+    """``slug``'s sampling points and results, imported through the water service (issue 6)."""
+    from minewatch.water.service import import_results
+
+    path = tmp_path / f"{slug}-water.csv"
+    path.write_text(water_csv(slug), encoding="utf-8")
+    with app.uow() as uow:
+        report = import_results(uow, actor=actor, path=path, profile="long")
+    assert not report.errors and report.inserted == 10, report.problems
 
 
 def _seed_case(app, slug: str) -> int:

@@ -47,6 +47,7 @@ PATH_PARAMS: dict[str, tuple[str, ...]] = {
     "token_id": ("token_id",),
     "upload_id": ("upload_id",),
     "case_id": ("case_id",),
+    "point_code": ("point_code",),  # a water sampling point (issue 6)
 }
 # Generic names (``/api/v1/people/{id}``, ``/sites/{code}``) take the record of the collection named by
 # the path segment before them.
@@ -134,6 +135,7 @@ class OrgRecords:
     token_id: int
     upload_id: str
     case_id: int
+    point_code: str
     markers: tuple[str, ...]  # codes, names, e-mail addresses, token prefixes: none may leak
     ids: dict[str, set[int]] = field(default_factory=dict)  # collection -> every id of the organisation
 
@@ -190,6 +192,7 @@ def records_of(web, slug: str) -> OrgRecords:
     from minewatch.people.orm import Assignment, Membership, Person
     from minewatch.registry.orm import ImportBatch
     from minewatch.sites.orm import Concession, Site, SiteVisit
+    from minewatch.water.orm import SamplingPoint
 
     web.token(slug, "admin", name=f"{slug}-token")
     with web.app.engine.connect() as conn:
@@ -215,15 +218,17 @@ def records_of(web, slug: str) -> OrgRecords:
         codes = list(conn.scalars(sa.select(Site.code).where(Site.org_id == org_id)))
         emails = list(conn.scalars(sa.select(User.email).where(User.org_id == org_id)))
         prefixes = list(conn.scalars(sa.select(ApiToken.prefix).where(ApiToken.org_id == org_id)))
-    assert all(all_ids.values()), f"{slug} lacks a record of some kind: {all_ids}"
+        points = list(conn.scalars(sa.select(SamplingPoint.code).where(SamplingPoint.org_id == org_id)
+                                   .order_by(SamplingPoint.code)))
+    assert all(all_ids.values()) and points, f"{slug} lacks a record of some kind: {all_ids}, points {points}"
     return OrgRecords(
         slug=slug, site_id=site.id, site_code=site.code, visit_id=min(all_ids["visits"]),
         person_id=person.id, person_ref=person.external_id, person_name=PERSON_NAMES[slug], cooperative_id=coop.id,
         cooperative_ref=coop.external_id, membership_id=min(all_ids["memberships"]),
         assignment_id=min(all_ids["assignments"]), concession_id=title.id, concession_ref=title.external_id,
         batch_id=min(all_ids["batches"]), user_id=user.id, token_id=token.id,
-        upload_id=upload_through_the_web(web, slug), case_id=min(all_ids["cases"]),
-        markers=(*codes, *emails, *prefixes, person.external_id, PERSON_NAMES[slug], coop.external_id,
+        upload_id=upload_through_the_web(web, slug), case_id=min(all_ids["cases"]), point_code=points[0],
+        markers=(*codes, *emails, *prefixes, *points, person.external_id, PERSON_NAMES[slug], coop.external_id,
                  title.external_id, f"Holder {slug}", f"{slug}-upload.csv", f"{slug}-up-1", f"{slug}-token",
                  CHILDREN[slug]["name"], CHILDREN[slug]["guardian"]),
         ids=all_ids,

@@ -10,6 +10,7 @@ by design and are not looked at (``p.error``, table cells).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from html.parser import HTMLParser
@@ -35,7 +36,11 @@ EXPECTED = {  # a few words each page must show, so that the check cannot pass o
            "/labour": ("Constats de travail des enfants", "Affectations en cours le"),
            "/labour/indicators": ("Enfants identifiés", "Suivis en retard"), "/pay": ("Contrôle", "Prix minimum Fairmined"),
            "/cases": ("Dossiers de travail des enfants",), "case": ("Actions de remédiation", "Clôturer le dossier"),
-           "/cases/new": ("Ouvrir le dossier", "Origine du dossier")},
+           "/cases/new": ("Ouvrir le dossier", "Origine du dossier"),
+           "/water": ("Eau, sédiments et sol", "Dépassements OMS au dernier échantillon"),
+           "point": ("Point de prélèvement", "si elle est bue", "sous la limite de détection"),
+           "site-water": ("Amont et aval", "Valeur guide"), "water-import": ("Non importé", "Problèmes"),
+           "/mercury": ("Situation de référence du mercure", "Pires pratiques")},
     "es": {"/": ("Mapa de sitios", "Panel", "Cerrar sesión"), "/sites": ("Aplicar", "Ordenar por"),
            "/admin/users": ("Agregar un usuario", "Técnico de campo"), "/imports/new": ("Sitios mineros",),
            "report": ("Revisión antes de importar", "Filas leídas", "Gravedad"),
@@ -44,7 +49,11 @@ EXPECTED = {  # a few words each page must show, so that the check cannot pass o
            "/labour": ("Hallazgos de trabajo infantil", "Asignaciones vigentes el"),
            "/labour/indicators": ("Niños identificados", "Seguimientos atrasados"), "/pay": ("Verificación", "Precio mínimo Fairmined"),
            "/cases": ("Casos de trabajo infantil",), "case": ("Acciones de remediación", "Cerrar el caso"),
-           "/cases/new": ("Abrir el caso", "Origen del caso")},
+           "/cases/new": ("Abrir el caso", "Origen del caso"),
+           "/water": ("Agua, sedimentos y suelo", "Excedencias OMS en la última muestra"),
+           "point": ("Punto de muestreo", "si se usa para beber", "Bajo el límite de detección"),
+           "site-water": ("Aguas arriba y aguas abajo", "Valor guía"), "water-import": ("No importado", "Problemas"),
+           "/mercury": ("Línea de base del mercurio", "Peores prácticas")},
 }
 
 
@@ -185,6 +194,29 @@ def test_pages_show_no_english(web, lang):
     assert r.status_code == 303
     report = client.get(r.headers["location"])
     _check(report.text, lang, "report", {"sites.csv"})
+
+    # Issue 6, the pollution pages (data: point and site codes, the site's name).
+    from minewatch.mercury.service import add_practice
+
+    with web.app.uow() as uow:
+        add_practice(uow, actor=web.actors["alpha"], site_code="alpha00001", practice="whole_ore_amalgamation",
+                     observed_on=dt.date(2024, 3, 1))
+    with web.app.uow() as uow:
+        water_site = uow.session.scalar(sa.select(Site.name).where(Site.org_id == org, Site.code == "alpha00001"))
+    water_data = {"alpha-UP1", "alpha-DN1", "alpha-SD1", "alpha00001", water_site or "alpha00001"}
+    for path, page in (("/water", "/water"), ("/water?medium=river", "/water"), ("/water/points/alpha-DN1", "point"),
+                       ("/water/points/alpha-SD1?guidelines=ccme-soil-residential", "point"),
+                       ("/sites/alpha00001/water", "site-water"), ("/mercury", "/mercury"),
+                       ("/mercury?level=site", "/mercury")):
+        r = client.get(path)
+        assert r.status_code == 200, (path, r.text[:500])
+        _check(r.text, lang, page, water_data)
+    form = client.get("/water")
+    r = client.post("/water/import", data={"csrf_token": csrf_of(form.text), "profile": "long", "dry_run": "yes"},
+                    files={"file": ("lab.csv", b"point,sampled_at,parameter,value,unit,medium\n"
+                                    b"X-1,2024-05-01,arsenic,0.5,mg/furlong,river\n", "text/csv")})
+    assert r.status_code == 422
+    _check(r.text, lang, "water-import", {"lab.csv"})
 
     missing = client.get("/sites/no-such-site")
     assert missing.status_code == 404
