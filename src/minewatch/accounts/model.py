@@ -14,13 +14,16 @@ ROLES = ("admin", "coordinator", "field_officer", "child_protection_officer", "a
 # Need-to-know: each role's permissions. Names of people are seen only by roles that work with them.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"registry.read", "registry.write", "people.read_names", "people.write", "people.forget",
-                        "users.manage", "audit.verify", "backup", "export", "pay.read", "pay.write"}),
+                        "users.manage", "audit.verify", "backup", "export", "pay.read", "pay.write",
+                        "grievances.read", "grievances.write"}),
     "coordinator": frozenset({"registry.read", "registry.write", "people.read_names", "people.write",
-                              "people.forget", "export", "audit.verify", "pay.read", "pay.write"}),
+                              "people.forget", "export", "audit.verify", "pay.read", "pay.write",
+                              "grievances.read", "grievances.write"}),
     "field_officer": frozenset({"registry.read", "registry.write", "people.read_names", "people.write", "pay.read",
                                 "pay.write"}),
-    "child_protection_officer": frozenset({"registry.read", "people.read_names", "children.read", "children.write"}),
-    "auditor": frozenset({"registry.read", "audit.verify", "export", "pay.read"}),
+    "child_protection_officer": frozenset({"registry.read", "people.read_names", "children.read", "children.write",
+                                           "grievances.read"}),
+    "auditor": frozenset({"registry.read", "audit.verify", "export", "pay.read", "grievances.read"}),
     "viewer": frozenset({"registry.read"}),
 }
 

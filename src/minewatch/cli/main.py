@@ -156,7 +156,8 @@ def _register() -> None:
     import importlib
 
     for mod in ("imports", "sites", "export", "backup", "people", "demo", "serve", "publish", "hazard", "hazard_sites", "calc",
-                "labour", "cases", "pay", "prices", "water", "mercury"):
+                "labour", "cases", "pay", "prices", "water", "mercury",
+                "reports", "sms", "ussd", "alerts"):
         try:
             module = importlib.import_module(f"minewatch.cli.{mod}")
         except ModuleNotFoundError as exc:
