@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     tile_url      a map tile server (``https://tile.example.org/{z}/{x}/{y}.png``) for the web maps;
                   unset means no background tiles (the maps work offline: sites, titles, a scale)
     tile_attribution  the attribution the tile server asks for
+    twilio_auth_token  verifies X-Twilio-Signature of /hooks/twilio/... (and sends, with twilio_account_sid)
+    twilio_account_sid, twilio_from   the account and the number or MessagingServiceSid messages come from
+    at_username, at_api_key, at_from  Africa's Talking account, API key and sender id
+    at_webhook_tokens  JSON {"org-slug": "secret"}: the token in /hooks/at/{token}/... names the organisation
+                       (a setting, not a table: secrets live with the deployment, not in backups)
+    at_allowed_ips     JSON list of addresses/networks allowed to call /hooks/at/... (empty: any)
+    sms_sender         log | twilio | africastalking (log: the demo, logs a masked phone only)
+    sms_languages      JSON {"org-slug": "sw"}: each organisation's fallback language (default en)
     """
 
     model_config = SettingsConfigDict(env_prefix="MINEWATCH_", extra="ignore")
@@ -37,6 +45,16 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     tile_url: str | None = None
     tile_attribution: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_from: str | None = None
+    at_username: str | None = None
+    at_api_key: str | None = None
+    at_from: str | None = None
+    at_webhook_tokens: dict[str, str] = Field(default_factory=dict)
+    at_allowed_ips: list[str] = Field(default_factory=list)
+    sms_sender: str = "log"
+    sms_languages: dict[str, str] = Field(default_factory=dict)
 
     @property
     def sqlalchemy_url(self) -> str:

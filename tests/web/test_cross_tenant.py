@@ -109,7 +109,11 @@ REFERENCE_FIELDS: dict[str, str] = {
 }
 
 # Reachable without logging in (OGC: anonymous reads of published data, checked apart below).
-PUBLIC = ("/login", "/healthz", "/static", "/language", "/ogc", "/api/v1/openapi.json")
+PUBLIC = ("/login", "/healthz", "/static", "/language", "/ogc", "/api/v1/openapi.json",
+          # Providers' webhooks (issue 7): no login, each authenticated by a Twilio signature or a secret URL
+          # token (web/pages/hooks.py); their refusals are tested in tests/web/test_hooks.py.
+          "/hooks")
+WEBHOOKS = "/hooks/"
 
 
 # --- The two organisations' records ------------------------------------------------------------------
@@ -610,7 +614,7 @@ def probe(web, api, mine: OrgRecords, theirs: OrgRecords) -> tuple[list[str], in
     failures: list[str] = []
     made = 0
     for endpoint in found:
-        if endpoint.kind == "static":
+        if endpoint.kind == "static" or endpoint.path.startswith(WEBHOOKS):  # no user, no session: see PUBLIC
             continue
         role = role_of(endpoint)
         for values, names_a_record in path_cases(endpoint, theirs, collections):
