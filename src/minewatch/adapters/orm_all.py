@@ -1,6 +1,7 @@
 """Import every feature's tables so that ``Base.metadata`` is complete (migrations, backups)."""
 
 from minewatch.accounts import orm as _accounts  # noqa: F401
+from minewatch.alerts import orm as _alerts  # noqa: F401
 from minewatch.audit import orm as _audit  # noqa: F401
 from minewatch.cases import orm as _cases  # noqa: F401
 from minewatch.cooperatives import orm as _cooperatives  # noqa: F401
