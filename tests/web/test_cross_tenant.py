@@ -48,6 +48,8 @@ PATH_PARAMS: dict[str, tuple[str, ...]] = {
     "upload_id": ("upload_id",),
     "case_id": ("case_id",),
     "point_code": ("point_code",),  # a water sampling point (issue 6)
+    "case_number": ("case_number",),  # a grievance (issue 7, /reports/{case_number})
+    "org_slug": ("slug",),  # the public grievance routes (issue 7): PUBLIC below
 }
 # Generic names (``/api/v1/people/{id}``, ``/sites/{code}``) take the record of the collection named by
 # the path segment before them.
@@ -96,6 +98,7 @@ BODY_SAMPLES: dict[str, object] = {
     # Child labour case forms (a valid value, so that the case lookup, not the value, answers).
     "action": "school_enrolment", "followed_up_on": "2024-01-01", "in_child_labour": "no", "to_stage": "assessment",
     "reason": "probe reason",
+    "to_email": "coordinator@alpha.test",  # grievance assignment (issue 7)
 }
 # Routes whose gate any role passes but whose records only one role may see (the service answers 404
 # to the others): probed as that role, else the probe would only ever meet "not found".
@@ -112,8 +115,15 @@ REFERENCE_FIELDS: dict[str, str] = {
 PUBLIC = ("/login", "/healthz", "/static", "/language", "/ogc", "/api/v1/openapi.json",
           # Providers' webhooks (issue 7): no login, each authenticated by a Twilio signature or a secret URL
           # token (web/pages/hooks.py); their refusals are tested in tests/web/test_hooks.py.
-          "/hooks")
+          "/hooks",
+          # Issue 7 (web/pages/grievances.py): the anonymous intake form and status check by case number and
+          # PIN (/report/{org_slug}...), and the transparency page of organisations that publish
+          # (/public/{org_slug}/grievances...): tested in tests/web/test_grievance_pages.py and test_transparency.py.
+          "/report", "/public")
 WEBHOOKS = "/hooks/"
+# Public pages of an organisation named by its slug (issue 7): anyone may open any organisation's form, so
+# another organisation's slug answering is by design; they show no record (tests/web/test_grievance_pages.py).
+PUBLIC_BY_ORGANISATION = ("/report/", "/public/")
 
 
 # --- The two organisations' records ------------------------------------------------------------------
@@ -142,6 +152,7 @@ class OrgRecords:
     point_code: str
     markers: tuple[str, ...]  # codes, names, e-mail addresses, token prefixes: none may leak
     ids: dict[str, set[int]] = field(default_factory=dict)  # collection -> every id of the organisation
+    case_number: str = ""  # a grievance's case number (issue 7)
 
 
 PERSON_NAMES = {"alpha": "Amani Alphonsine", "beta": "Zawadi Betamwana"}
@@ -174,6 +185,11 @@ def seed(web, tmp_path, slug: str) -> None:
         with web.app.uow() as uow:
             report = import_file(uow, actor=actor, kind_name=kind, path=path, vault=web.app.vault)
         assert not report.errors and report.rows_stored == 1, (kind, report.problems)
+    from minewatch.grievances.service import submit_report  # a grievance (issue 7)
+
+    with web.app.uow() as uow:
+        submit_report(uow, org_id=actor.org_id, channel="web", category="pollution", text=f"grievance of {slug}",
+                      language="en", site_code=site)
 
 
 def upload_through_the_web(web, slug: str) -> str:
@@ -193,6 +209,7 @@ def records_of(web, slug: str) -> OrgRecords:
     from minewatch.accounts.orm import ApiToken, Organisation, User
     from minewatch.cases.orm import ChildCase
     from minewatch.cooperatives.orm import Cooperative
+    from minewatch.grievances.orm import Grievance
     from minewatch.people.orm import Assignment, Membership, Person
     from minewatch.registry.orm import ImportBatch
     from minewatch.sites.orm import Concession, Site, SiteVisit
@@ -224,6 +241,7 @@ def records_of(web, slug: str) -> OrgRecords:
         prefixes = list(conn.scalars(sa.select(ApiToken.prefix).where(ApiToken.org_id == org_id)))
         points = list(conn.scalars(sa.select(SamplingPoint.code).where(SamplingPoint.org_id == org_id)
                                    .order_by(SamplingPoint.code)))
+        case_number = conn.scalar(sa.select(sa.func.min(Grievance.case_number)).where(Grievance.org_id == org_id))
     assert all(all_ids.values()) and points, f"{slug} lacks a record of some kind: {all_ids}, points {points}"
     return OrgRecords(
         slug=slug, site_id=site.id, site_code=site.code, visit_id=min(all_ids["visits"]),
@@ -234,8 +252,8 @@ def records_of(web, slug: str) -> OrgRecords:
         upload_id=upload_through_the_web(web, slug), case_id=min(all_ids["cases"]), point_code=points[0],
         markers=(*codes, *emails, *prefixes, *points, person.external_id, PERSON_NAMES[slug], coop.external_id,
                  title.external_id, f"Holder {slug}", f"{slug}-upload.csv", f"{slug}-up-1", f"{slug}-token",
-                 CHILDREN[slug]["name"], CHILDREN[slug]["guardian"]),
-        ids=all_ids,
+                 CHILDREN[slug]["name"], CHILDREN[slug]["guardian"], case_number),
+        ids=all_ids, case_number=case_number,
     )
 
 
@@ -614,7 +632,7 @@ def probe(web, api, mine: OrgRecords, theirs: OrgRecords) -> tuple[list[str], in
     failures: list[str] = []
     made = 0
     for endpoint in found:
-        if endpoint.kind == "static" or endpoint.path.startswith(WEBHOOKS):  # no user, no session: see PUBLIC
+        if endpoint.kind == "static" or endpoint.path.startswith((WEBHOOKS, *PUBLIC_BY_ORGANISATION)):  # see PUBLIC
             continue
         role = role_of(endpoint)
         for values, names_a_record in path_cases(endpoint, theirs, collections):

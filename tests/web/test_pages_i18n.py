@@ -23,7 +23,7 @@ from tests.web.conftest import CHILDREN, csrf_of, login
 # The elements whose words the page itself chooses (cells hold data, and are left out).
 WORDED = {"title", "h1", "h2", "h3", "button", "th", "dt", "label", "legend", "summary", "option", "p", "a", "li"}
 # Their texts are data or deliberately not translated (language names are written in their own language).
-SKIPPED_SELECTS = {"country", "language", "saved_profile"}
+SKIPPED_SELECTS = {"country", "language", "saved_profile", "report_language"}
 NUMERIC_PLACEHOLDERS = {"num", "n", "bad", "read", "stored", "new", "changed", "same", "first", "last", "mb", "size"}
 BAD_CSV = ("code,name,country,latitude,longitude,minerals\n"
            "IMP1,Upload one,CD,-2.5,28.8,gold\nIMP3,Upload three,CD,not-a-number,28.7,gold\n")
@@ -40,7 +40,9 @@ EXPECTED = {  # a few words each page must show, so that the check cannot pass o
            "/water": ("Eau, sédiments et sol", "Dépassements OMS au dernier échantillon"),
            "point": ("Point de prélèvement", "si elle est bue", "sous la limite de détection"),
            "site-water": ("Amont et aval", "Valeur guide"), "water-import": ("Non importé", "Problèmes"),
-           "/mercury": ("Situation de référence du mercure", "Pires pratiques")},
+           "/mercury": ("Situation de référence du mercure", "Pires pratiques"),
+           "/reports": ("Signalements et plaintes",), "grievance": ("Ce qui a été signalé",),
+           "public": ("Suivre un signalement",), "transparency": ("Mécanisme de plainte",)},
     "es": {"/": ("Mapa de sitios", "Panel", "Cerrar sesión"), "/sites": ("Aplicar", "Ordenar por"),
            "/admin/users": ("Agregar un usuario", "Técnico de campo"), "/imports/new": ("Sitios mineros",),
            "report": ("Revisión antes de importar", "Filas leídas", "Gravedad"),
@@ -53,7 +55,9 @@ EXPECTED = {  # a few words each page must show, so that the check cannot pass o
            "/water": ("Agua, sedimentos y suelo", "Excedencias OMS en la última muestra"),
            "point": ("Punto de muestreo", "si se usa para beber", "Bajo el límite de detección"),
            "site-water": ("Aguas arriba y aguas abajo", "Valor guía"), "water-import": ("No importado", "Problemas"),
-           "/mercury": ("Línea de base del mercurio", "Peores prácticas")},
+           "/mercury": ("Línea de base del mercurio", "Peores prácticas"),
+           "/reports": ("Denuncias y quejas",), "grievance": ("Lo que se denunció",),
+           "public": ("Consultar una denuncia",), "transparency": ("Mecanismo de quejas",)},
 }
 
 
@@ -217,6 +221,32 @@ def test_pages_show_no_english(web, lang):
                                     b"X-1,2024-05-01,arsenic,0.5,mg/furlong,river\n", "text/csv")})
     assert r.status_code == 422
     _check(r.text, lang, "water-import", {"lab.csv"})
+
+    # Issue 7, the grievance pages (data: case number, site code, the report's text, the organisation's name)
+    # and the public ones (intake form, number and PIN, status check, transparency page).
+    from minewatch.grievances.service import submit_report
+    from minewatch.sites.publication import publish_sites
+
+    with web.app.uow() as uow:
+        g = submit_report(uow, org_id=org, channel="web", category="child_labour", text="grievance-text-i18n",
+                          language="en", site_code="alpha00001")
+    with web.app.uow() as uow:
+        publish_sites(uow, actor=web.actors["alpha"], publish=True)
+    with web.app.uow() as uow:
+        all_codes = set(uow.session.scalars(sa.select(Site.code).where(Site.org_id == org)))
+        all_codes |= {d for d in uow.session.scalars(sa.select(Site.admin2).where(Site.org_id == org)) if d}
+    g_data = {g.case_number, "grievance-text-i18n", "Alpha", *all_codes}
+    for who, path, page in ((client, "/reports", "/reports"), (client, f"/reports/{g.case_number}", "grievance"),
+                            (officer, f"/reports/{g.case_number}", "grievance"), (client, "/report/alpha", "public"),
+                            (client, "/report/alpha/status", "public"),
+                            (client, "/public/alpha/grievances", "transparency")):
+        r = who.get(path)
+        assert r.status_code == 200, (path, r.text[:500])
+        _check(r.text, lang, page, g_data)
+    form = client.get("/report/alpha")
+    r = client.post("/report/alpha", data={"csrf_token": csrf_of(form.text), "category": "other", "text": "x"})
+    assert r.status_code == 200
+    _check(r.text, lang, "public", g_data | set(re.findall(r"<strong>([^<]+)</strong>", r.text)))
 
     missing = client.get("/sites/no-such-site")
     assert missing.status_code == 404

@@ -105,3 +105,14 @@ def user_emails(s: Session, org_id: int, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return {i: e for i, e in s.execute(sa.select(User.id, User.email).where(User.org_id == org_id, User.id.in_(ids)))}
+
+
+def history_events(s: Session, org_id: int, case_number: str):
+    """The audit trail of one case (issue 7 web, the case page's history): time, actor, action, context."""
+    from minewatch.audit.orm import AuditEvent
+
+    stmt = (sa.select(AuditEvent.occurred_at, AuditEvent.actor_email, AuditEvent.action, AuditEvent.context)
+            .where(AuditEvent.org_id == org_id, AuditEvent.entity_type == "grievance",
+                   AuditEvent.entity_id == case_number, AuditEvent.action != "read")
+            .order_by(AuditEvent.seq))
+    return list(s.execute(stmt))

@@ -453,3 +453,17 @@ def open_child_case(uow: UnitOfWork, *, actor, case_number: str, child: dict | N
     log.flush()
     uow.commit()
     return view
+
+
+# ---- the case page's history (issue 7 web pages, added by the web increment) ---------------------------------
+
+def case_history(uow: UnitOfWork, *, actor, case_number: str) -> list[dict]:
+    """What happened to a case and who did it, from the audit trail (reads are left out): ``at``, ``by``
+    (a user's e-mail, or ``channel:<channel>``), ``action`` and, for a stage change, ``stage``."""
+    _require(actor, "grievances.read", "see grievances")
+    g = _get(uow.session, actor, case_number)
+    out = []
+    for at, by, action, context in repo.history_events(uow.session, actor.org_id, g.case_number):
+        stage = context.rsplit(" ", 1)[-1] if action == "stage_changed" and context else None
+        out.append({"at": at, "by": by, "action": action, "stage": stage})
+    return out

@@ -27,6 +27,7 @@ ROUTERS = (
     "minewatch.web.pages.pay",
     "minewatch.web.pages.water",
     "minewatch.web.pages.mercury",
+    "minewatch.web.pages.grievances",
     "minewatch.web.pages.hooks",  # providers' webhooks: no login, no CSRF (they authenticate themselves)
     "minewatch.web.ogc.routes",
     "minewatch.web.api.v1",
