@@ -263,11 +263,11 @@ def test_after_a_ussd_session_and_an_sms_report_the_phone_is_nowhere_in_clear(ho
 
     # Every GET page and API route, as alpha's admin and child-protection officer (who see the most); alpha
     # publishes, so that its public grievance page and exports (/public/alpha/grievances...) are scanned too.
-    from minewatch.sites.publication import publish_sites
+    from minewatch.sites.publication import publish_grievances
     from minewatch.web.app import create_app
 
     with hooks.app.uow() as uow:
-        publish_sites(uow, actor=hooks.actors["alpha"], publish=True)
+        publish_grievances(uow, actor=hooks.actors["alpha"], publish=True)
 
     api = create_app(hooks.app)
     alpha, _ = tenants

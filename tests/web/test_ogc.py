@@ -300,7 +300,7 @@ def test_anonymous_readers_see_public_fields_of_publishing_organisations_only(we
     assert nothing["features"] == [] and nothing["numberMatched"] == 0
 
     result = publish(web, "beta")
-    assert result.publishes_sites and result.changed and result.sites == 12
+    assert result.published and result.changed and result.sites == 12
     assert not publish(web, "beta").changed  # already published: nothing to audit
     features, _ = follow(client, "/ogc/collections/sites/items?limit=5")
     beta, alpha = site_ids(web, "beta"), site_ids(web, "alpha")
@@ -318,7 +318,7 @@ def test_anonymous_readers_see_public_fields_of_publishing_organisations_only(we
     viewer = Actor(None, web.email("beta", "viewer"), web.actors["beta"].org_id, "beta", "viewer")
     with web.app.uow() as uow, pytest.raises(PermissionDenied):
         publish_sites(uow, actor=viewer, publish=False)
-    assert not publish(web, "beta", False).publishes_sites
+    assert not publish(web, "beta", False).published
     assert client.get("/ogc/collections/sites/items").json()["numberMatched"] == 0
     with web.app.uow() as uow:
         actions = uow.session.scalars(sa.select(AuditEvent.action).where(

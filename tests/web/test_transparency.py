@@ -62,10 +62,10 @@ def _actor(web, role):
 
 
 def _publish(web):
-    from minewatch.sites.publication import publish_sites
+    from minewatch.sites.publication import publish_grievances
 
     with web.app.uow() as uow:
-        publish_sites(uow, actor=web.actors["alpha"], publish=True)
+        publish_grievances(uow, actor=web.actors["alpha"], publish=True)
 
 
 @pytest.fixture
@@ -134,3 +134,28 @@ def test_an_organisation_that_does_not_publish_is_404(web):
     for path in ("/public/alpha/grievances", "/public/alpha/grievances.csv", "/public/alpha/grievances.geojson",
                  "/public/beta/grievances", "/public/nobody/grievances"):
         assert c.get(path).status_code == 404, path
+
+
+def test_publishing_sites_does_not_publish_grievances_and_each_choice_is_audited(web):
+    # Two choices apart: an organisation that opens its sites to the OGC API has not chosen to publish its
+    # grievance figures (`minewatch publish sites` vs `minewatch publish grievances`).
+    import sqlalchemy as sa
+
+    from minewatch.audit.orm import AuditEvent
+    from minewatch.sites.publication import publish_grievances, publish_sites
+
+    _seed(web)
+    with web.app.uow() as uow:
+        assert publish_sites(uow, actor=web.actors["alpha"], publish=True).published
+    c = web.client()
+    assert c.get("/public/alpha/grievances").status_code == 404
+    with web.app.uow() as uow:
+        result = publish_grievances(uow, actor=web.actors["alpha"], publish=True)
+    assert result.published and result.changed
+    assert c.get("/public/alpha/grievances").status_code == 200
+    with web.app.uow() as uow:
+        contexts = uow.session.scalars(sa.select(AuditEvent.context).where(AuditEvent.entity_type == "organisation")).all()
+        assert "publish sites" in contexts and "publish grievances" in contexts
+    with web.app.uow() as uow:
+        assert not publish_grievances(uow, actor=web.actors["alpha"], publish=False).published
+    assert c.get("/public/alpha/grievances").status_code == 404

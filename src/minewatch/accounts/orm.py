@@ -21,6 +21,9 @@ class Organisation(Base):
     # Anonymous readers (OGC API, public pages) see the public fields of the sites of organisations
     # that chose to publish them (``minewatch publish sites``).
     publishes_sites: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # Anyone may read the organisation's grievance statistics (suppressed, no text, no identity) at
+    # /public/SLUG/grievances (``minewatch publish grievances``): a choice of its own, apart from sites.
+    publishes_grievances: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
 
 
 class Role(Base):

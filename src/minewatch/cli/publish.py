@@ -36,8 +36,32 @@ def publish_sites(state: CliState, stop: bool) -> None:
     actor = state.actor()
     with state.app.uow() as uow:
         result = publish_service(uow, actor=actor, publish=not stop)
-    state_text = "published" if result.publishes_sites else "not published"
+    state_text = "published" if result.published else "not published"
     unchanged = "" if result.changed else " (unchanged)"
     click.echo(f"sites of '{result.org_slug}' are {state_text}{unchanged}: {result.sites:,} site(s)")
-    if result.publishes_sites:
+    if result.published:
         click.echo(f"anonymous readers of /ogc/collections/sites see: {', '.join(SITE_PUBLIC_FIELDS)}")
+
+
+@publish.command("grievances")
+@click.option("--stop", is_flag=True, help="Stop publishing: /public/ORG/grievances answers 404.")
+@pass_state
+def publish_grievances(state: CliState, stop: bool) -> None:
+    """Let anyone read the organisation's grievance statistics at /public/ORG/grievances (admins only).
+
+    Counts by category, district and month, time to resolution and performance against the target
+    times; counts under 5 suppressed (with complementary suppression), never text, phones or names.
+
+    \b
+    Example:
+      minewatch publish grievances
+      minewatch publish grievances --stop
+    """
+    from minewatch.sites.publication import publish_grievances as publish_service
+
+    actor = state.actor()
+    with state.app.uow() as uow:
+        result = publish_service(uow, actor=actor, publish=not stop)
+    state_text = "published" if result.published else "not published"
+    unchanged = "" if result.changed else " (unchanged)"
+    click.echo(f"grievance statistics of '{result.org_slug}' are {state_text}{unchanged}: /public/{result.org_slug}/grievances")

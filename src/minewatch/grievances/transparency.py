@@ -2,9 +2,9 @@
 
 UNGP 31(e) *transparent*: "keeping parties to a grievance informed about its progress, and providing
 sufficient information about the mechanism's performance to build confidence in its effectiveness"
-(standards.md section 8.2). Published only by organisations that chose to publish: this reuses the
-organisation's ``publishes_sites`` flag (no new flag, no migration): an organisation that publishes its
-registry publishes its mechanism's counts too.
+(standards.md section 8.2). Published only by organisations that chose to publish them
+(``organisations.publishes_grievances``, ``minewatch publish grievances``), a choice apart from
+publishing their sites.
 
 What is published is counts only, computed here from the cases' category, stage, dates and the site's
 district (admin2): no free text, no identity, no phone, no site code, no exact location.
@@ -61,9 +61,10 @@ class Fact:
 # ---- queries (one organisation, read only) -----------------------------------------------------------------
 
 def published_organisation(s, slug: str) -> Organisation | None:
-    """The organisation with this slug if it publishes (``publishes_sites``), else None (the page is 404)."""
+    """The organisation with this slug if it publishes its grievance statistics (``publishes_grievances``,
+    ``minewatch publish grievances``), else None (the page is 404)."""
     org = s.execute(sa.select(Organisation).where(Organisation.slug == slug)).scalar_one_or_none()
-    return org if org is not None and org.publishes_sites else None
+    return org if org is not None and org.publishes_grievances else None
 
 
 def organisation_by_slug(s, slug: str) -> Organisation | None:

@@ -10,7 +10,7 @@ anonymous intake form and status check, and the public transparency page with it
   hidden from people) and a per-IP limit (:data:`RATE_LIMIT` reports per :data:`RATE_WINDOW`, in memory per
   process). The case number and PIN are shown once, on the answer to the POST.
 * ``/public/{org_slug}/grievances`` (+ ``.csv``, ``.geojson``): only for organisations that publish
-  (``publishes_sites``, see grievances/transparency.py); counts suppressed under 5 with complementary
+  (``minewatch publish grievances``, see grievances/transparency.py); counts suppressed under 5 with complementary
   suppression.
 """
 
