@@ -225,13 +225,13 @@ def test_pages_show_no_english(web, lang):
     # Issue 7, the grievance pages (data: case number, site code, the report's text, the organisation's name)
     # and the public ones (intake form, number and PIN, status check, transparency page).
     from minewatch.grievances.service import submit_report
-    from minewatch.sites.publication import publish_sites
+    from minewatch.sites.publication import publish_grievances
 
     with web.app.uow() as uow:
         g = submit_report(uow, org_id=org, channel="web", category="child_labour", text="grievance-text-i18n",
                           language="en", site_code="alpha00001")
     with web.app.uow() as uow:
-        publish_sites(uow, actor=web.actors["alpha"], publish=True)
+        publish_grievances(uow, actor=web.actors["alpha"], publish=True)
     with web.app.uow() as uow:
         all_codes = set(uow.session.scalars(sa.select(Site.code).where(Site.org_id == org)))
         all_codes |= {d for d in uow.session.scalars(sa.select(Site.admin2).where(Site.org_id == org)) if d}
