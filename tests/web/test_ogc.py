@@ -391,6 +391,15 @@ def test_publish_sites_cli(web):
     assert "are not published" in run("--org", "alpha", "publish", "sites", "--stop").output
     assert web.client().get("/ogc/collections/sites/items").json()["numberMatched"] == 0
 
+    # grievance statistics are a choice of their own (issue 7): publishing sites did not publish them
+    assert web.client().get("/public/alpha/grievances").status_code == 404
+    out = run("--org", "alpha", "publish", "grievances").output
+    assert "grievance statistics of 'alpha' are published: /public/alpha/grievances" in out
+    assert web.client().get("/public/alpha/grievances").status_code == 200
+    assert "(unchanged)" in run("--org", "alpha", "publish", "grievances").output
+    assert "are not published" in run("--org", "alpha", "publish", "grievances", "--stop").output
+    assert web.client().get("/public/alpha/grievances").status_code == 404
+
 
 # --- A real client: GDAL's ogrinfo over HTTP ---------------------------------------------------------
 

@@ -33,12 +33,8 @@ def publish_sites(state: CliState, stop: bool) -> None:
     from minewatch.sites.features import SITE_PUBLIC_FIELDS
     from minewatch.sites.publication import publish_sites as publish_service
 
-    actor = state.actor()
-    with state.app.uow() as uow:
-        result = publish_service(uow, actor=actor, publish=not stop)
-    state_text = "published" if result.published else "not published"
-    unchanged = "" if result.changed else " (unchanged)"
-    click.echo(f"sites of '{result.org_slug}' are {state_text}{unchanged}: {result.sites:,} site(s)")
+    result = _set(state, publish_service, stop)
+    click.echo(f"sites of '{result.org_slug}' are {_state(result)}: {result.sites:,} site(s)")
     if result.published:
         click.echo(f"anonymous readers of /ogc/collections/sites see: {', '.join(SITE_PUBLIC_FIELDS)}")
 
@@ -59,9 +55,14 @@ def publish_grievances(state: CliState, stop: bool) -> None:
     """
     from minewatch.sites.publication import publish_grievances as publish_service
 
-    actor = state.actor()
+    result = _set(state, publish_service, stop)
+    click.echo(f"grievance statistics of '{result.org_slug}' are {_state(result)}: /public/{result.org_slug}/grievances")
+
+
+def _set(state: CliState, service, stop: bool):
     with state.app.uow() as uow:
-        result = publish_service(uow, actor=actor, publish=not stop)
-    state_text = "published" if result.published else "not published"
-    unchanged = "" if result.changed else " (unchanged)"
-    click.echo(f"grievance statistics of '{result.org_slug}' are {state_text}{unchanged}: /public/{result.org_slug}/grievances")
+        return service(uow, actor=state.actor(), publish=not stop)
+
+
+def _state(result) -> str:
+    return ("published" if result.published else "not published") + ("" if result.changed else " (unchanged)")
