@@ -53,4 +53,8 @@ class SiteHazard(Base):
     people_exposed: Mapped[int] = mapped_column(sa.Integer)
     level: Mapped[str | None] = mapped_column(sa.String(12))
     reason: Mapped[str] = mapped_column(sa.Text)
+    # Issue 8: the landslide susceptibility model's value inside the site (NULL when the run had none)
+    susceptibility_mean: Mapped[float | None] = mapped_column(sa.Float)
+    susceptibility_max: Mapped[float | None] = mapped_column(sa.Float)
+    susceptibility_level: Mapped[str | None] = mapped_column(sa.String(12))  # hazards.model.LEVELS
     map_path: Mapped[str | None] = mapped_column(sa.String(300))  # relative to settings.files_dir

@@ -302,3 +302,29 @@ def hazard_layer(uow: UnitOfWork, *, actor) -> dict:
     rows = [[v.code, v.level, None if v.pfail_max is None else round(v.pfail_max, 3), v.people_exposed]
             for v in a.sites if v.covered and v.level in LEVELS]
     return {"assessed_on": a.assessed_on.isoformat(), "columns": columns, "rows": rows}
+
+
+@dataclass(frozen=True)
+class SiteLevel:
+    """The level that gates a site's rainfall alerts: the susceptibility level where the latest assessment
+    had a susceptibility raster (``source`` "susceptibility"), else the hazard level ("hazard")."""
+
+    code: str
+    level: str  # hazards.model.LEVELS
+    source: str  # "susceptibility" | "hazard"
+
+
+def site_levels(uow: UnitOfWork, *, actor) -> dict[str, SiteLevel]:
+    """{site code: SiteLevel} for the covered, rated sites of the latest landslide assessment (empty if none)."""
+    _require(actor, "registry.read", "read the registry")
+    s = uow.session
+    a = repo.latest_assessment(s, actor)
+    if a is None:
+        return {}
+    out = {}
+    for h, code in repo.site_rows(s, actor, a.id):
+        if h.susceptibility_level in LEVELS:
+            out[code] = SiteLevel(code, h.susceptibility_level, "susceptibility")
+        elif h.covered and h.level in LEVELS:
+            out[code] = SiteLevel(code, h.level, "hazard")
+    return out

@@ -28,6 +28,9 @@ ROUTERS = (
     "minewatch.web.pages.water",
     "minewatch.web.pages.mercury",
     "minewatch.web.pages.grievances",
+    "minewatch.web.pages.rain",
+    "minewatch.web.pages.alerts",
+    "minewatch.web.pages.susceptibility",
     "minewatch.web.pages.hooks",  # providers' webhooks: no login, no CSRF (they authenticate themselves)
     "minewatch.web.ogc.routes",
     "minewatch.web.api.v1",

@@ -1,0 +1,1 @@
+"""Landslide susceptibility (issue 8)."""
