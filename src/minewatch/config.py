@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     at_allowed_ips     JSON list of addresses/networks allowed to call /hooks/at/... (empty: any)
     sms_sender         log | twilio | africastalking (log: the demo, logs a masked phone only)
     sms_languages      JSON {"org-slug": "sw"}: each organisation's fallback language (default en)
+    rain_max_distance_km  how far (km) a rainfall station or grid cell may lie from a site's point to stand
+                          for the site when no series is linked to it (provisional default 10 km)
     """
 
     model_config = SettingsConfigDict(env_prefix="MINEWATCH_", extra="ignore")
@@ -55,6 +57,18 @@ class Settings(BaseSettings):
     at_allowed_ips: list[str] = Field(default_factory=list)
     sms_sender: str = "log"
     sms_languages: dict[str, str] = Field(default_factory=dict)
+    rain_max_distance_km: float = Field(default=10.0, gt=0)  # provisional (docs/rainfall.md)
+    # Rainfall alerts (issue 8, alerts/rainfall.py): the thresholds judged (JSON list of names, built-in or
+    # from rain_thresholds_file), the lowest site level alerted, and the provisional operating choices:
+    # observed ratio raising a watch, forecast horizon (h), oldest observed data judged (h, beyond one
+    # step), dedup period (h, dividing 24, aligned on 00:00 UTC).
+    rain_alert_thresholds: list[str] = Field(default_factory=lambda: ["caine1980"])
+    rain_alert_min_level: str = "high"
+    rain_alert_near_fraction: float = 0.8
+    rain_alert_horizon_h: float = 48.0
+    rain_alert_max_age_h: float = 6.0
+    rain_alert_period_h: int = 24
+    rain_thresholds_file: Path | None = None
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -19,6 +19,7 @@ from minewatch.messaging.model import LANGUAGES
 
 SAMPLE = {  # values like those an organisation would give
     "landslide_warning": {},
+    "landslide_watch": {},
     "water_advisory": {"source": "the Kalimbi river"},
     "mercury_advisory": {},
     "meeting": {"date": "3 Dec", "time": "10:00", "place": "the cooperative office"},

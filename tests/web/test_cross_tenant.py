@@ -50,6 +50,7 @@ PATH_PARAMS: dict[str, tuple[str, ...]] = {
     "point_code": ("point_code",),  # a water sampling point (issue 6)
     "case_number": ("case_number",),  # a grievance (issue 7, /reports/{case_number})
     "org_slug": ("slug",),  # the public grievance routes (issue 7): PUBLIC below
+    "alert_id": ("alert_id",),  # an alert sent to a site's people (issues 7 and 8, /alerts/{alert_id})
 }
 # Generic names (``/api/v1/people/{id}``, ``/sites/{code}``) take the record of the collection named by
 # the path segment before them.
@@ -153,6 +154,7 @@ class OrgRecords:
     markers: tuple[str, ...]  # codes, names, e-mail addresses, token prefixes: none may leak
     ids: dict[str, set[int]] = field(default_factory=dict)  # collection -> every id of the organisation
     case_number: str = ""  # a grievance's case number (issue 7)
+    alert_id: int = 0  # an alert (issue 8, /alerts/{alert_id})
 
 
 PERSON_NAMES = {"alpha": "Amani Alphonsine", "beta": "Zawadi Betamwana"}
@@ -190,6 +192,30 @@ def seed(web, tmp_path, slug: str) -> None:
     with web.app.uow() as uow:
         submit_report(uow, org_id=actor.org_id, channel="web", category="pollution", text=f"grievance of {slug}",
                       language="en", site_code=site)
+    _save_validation_report(web, tmp_path, slug)
+    from minewatch.alerts.service import send_alert  # an alert to the site's people (issues 7 and 8)
+
+    with web.app.uow() as uow:
+        send_alert(uow, actor=actor, site_codes=[site], template="other", params={"message": f"notice of {slug}"},
+                   vault=web.app.vault)
+
+
+def _save_validation_report(web, tmp_path, slug: str) -> None:
+    """A saved susceptibility validation report (issue 8), so that /hazard/validation/roc.png has one to
+    show; its numbers are sample values: the report's computation is tested in test_hazard_validate.py."""
+    from minewatch.geomodels.susceptibility.tool import plot_roc
+    from minewatch.hazards.service import save_validation
+
+    fpr = [i / 10 for i in range(11)]
+    models = ("susceptibility", "glm", "slope")
+    report = {"folds": 5, "repetitions": 1, "seed": 0, "points": 20, "presences": 10,
+              "models": {m: {"auc_mean": 0.7, "auc_sd": 0.05, "n_folds": 5} for m in models},
+              "roc": {"fpr": fpr, **{m: fpr for m in models}}}
+    out = tmp_path / f"{slug}-validation"
+    out.mkdir()
+    (out / "report.json").write_text(json.dumps(report), encoding="utf-8")
+    plot_roc(report, out / "roc.png")
+    save_validation(actor=web.actors[slug], files_dir=web.app.settings.files_dir, report_dir=out)
 
 
 def upload_through_the_web(web, slug: str) -> str:
@@ -207,6 +233,7 @@ def upload_through_the_web(web, slug: str) -> str:
 
 def records_of(web, slug: str) -> OrgRecords:
     from minewatch.accounts.orm import ApiToken, Organisation, User
+    from minewatch.alerts.orm import Alert
     from minewatch.cases.orm import ChildCase
     from minewatch.cooperatives.orm import Cooperative
     from minewatch.grievances.orm import Grievance
@@ -242,6 +269,8 @@ def records_of(web, slug: str) -> OrgRecords:
         points = list(conn.scalars(sa.select(SamplingPoint.code).where(SamplingPoint.org_id == org_id)
                                    .order_by(SamplingPoint.code)))
         case_number = conn.scalar(sa.select(sa.func.min(Grievance.case_number)).where(Grievance.org_id == org_id))
+        alert_id = conn.scalar(sa.select(sa.func.min(Alert.id)).where(Alert.org_id == org_id))
+    assert alert_id is not None, f"{slug} has no alert"
     assert all(all_ids.values()) and points, f"{slug} lacks a record of some kind: {all_ids}, points {points}"
     return OrgRecords(
         slug=slug, site_id=site.id, site_code=site.code, visit_id=min(all_ids["visits"]),
@@ -253,7 +282,7 @@ def records_of(web, slug: str) -> OrgRecords:
         markers=(*codes, *emails, *prefixes, *points, person.external_id, PERSON_NAMES[slug], coop.external_id,
                  title.external_id, f"Holder {slug}", f"{slug}-upload.csv", f"{slug}-up-1", f"{slug}-token",
                  CHILDREN[slug]["name"], CHILDREN[slug]["guardian"], case_number),
-        ids=all_ids, case_number=case_number,
+        ids=all_ids, case_number=case_number, alert_id=alert_id,
     )
 
 

@@ -10,6 +10,7 @@ from minewatch.hazards import orm as _hazards  # noqa: F401
 from minewatch.mercury import orm as _mercury  # noqa: F401
 from minewatch.messaging import orm as _messaging  # noqa: F401
 from minewatch.pay import orm as _pay  # noqa: F401
+from minewatch.rain import orm as _rain  # noqa: F401
 from minewatch.people import orm as _people  # noqa: F401
 from minewatch.registry import orm as _registry  # noqa: F401
 from minewatch.sites import orm as _sites  # noqa: F401

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from minewatch.alerts.errors import AlertInvalid
 from minewatch.messaging.model import DEFAULT_LANGUAGE, gsm7_septets
 
-KINDS = ("landslide_warning", "water_advisory", "mercury_advisory", "meeting", "other")
+KINDS = ("landslide_warning", "landslide_watch", "water_advisory", "mercury_advisory", "meeting", "other")
 
 GSM7_SINGLE, GSM7_SEGMENT = 160, 153  # septets: one SMS, one segment of a concatenated SMS (TS 23.040)
 UCS2_SINGLE, UCS2_SEGMENT = 70, 67  # UTF-16 code units, the same

@@ -48,3 +48,29 @@ class AlertRecipient(OrgOwned, Base):
     language: Mapped[str] = mapped_column(sa.String(8))
     outbox_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messaging_outbox.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(sa.String(12), default="queued")
+
+
+class RainAlert(OrgOwned, Base):
+    """A rainfall watch or warning raised for one site in one period (issue 8), with its reason as data.
+
+    At most one row per site, period and level (the unique constraint): ``rain check`` run again in the
+    same period finds it and raises nothing; the alert sent is ``alert_id`` (its key ``rain:<site>:<period>:<level>``).
+    """
+
+    __tablename__ = "rain_alerts"
+    __table_args__ = (sa.UniqueConstraint("org_id", "site_id", "period_start", "level"),
+                      sa.Index("ix_rain_alerts_org_id_id", "org_id", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    period_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    level: Mapped[str] = mapped_column(sa.String(8))  # watch | warning
+    threshold: Mapped[str | None] = mapped_column(sa.String(64))  # the threshold that decided
+    reason: Mapped[dict] = mapped_column(sa.JSON)  # alerts.rainfall.SiteDecision.reason()
+    ratio: Mapped[float | None] = mapped_column(sa.Float)
+    duration_h: Mapped[float | None] = mapped_column(sa.Float)
+    intensity_mm_per_h: Mapped[float | None] = mapped_column(sa.Float)
+    basis: Mapped[str] = mapped_column(sa.String(10))  # observed | forecast
+    checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # the ``at`` of the check
+    alert_id: Mapped[int | None] = mapped_column(sa.ForeignKey("alerts.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

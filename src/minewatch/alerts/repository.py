@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from minewatch.alerts.orm import Alert, AlertRecipient
+from minewatch.alerts.orm import Alert, AlertRecipient, RainAlert
 from minewatch.messaging.orm import AlertOptOut, OutboxMessage
 from minewatch.people.orm import Assignment, Person
 from minewatch.sites.orm import Site
@@ -74,4 +74,35 @@ def recipient_counts(s: Session, org_id: int, alert_ids: list[int]) -> dict[int,
             .group_by(AlertRecipient.alert_id, status))
     for alert_id, status, n in s.execute(stmt):
         out.setdefault(alert_id, {})[status] = n
+    return out
+
+
+def org_sites(s: Session, org_id: int, codes: list[str] | None = None) -> list:
+    """(id, code) of the organisation's sites (or of these codes), by code."""
+    stmt = sa.select(Site.id, Site.code).where(Site.org_id == org_id)
+    if codes is not None:
+        stmt = stmt.where(Site.code.in_(codes))
+    return list(s.execute(stmt.order_by(Site.code)))
+
+
+def rain_alert(s: Session, org_id: int, site_id: int, period_start: dt.datetime, level: str) -> RainAlert | None:
+    return s.scalars(sa.select(RainAlert).where(RainAlert.org_id == org_id, RainAlert.site_id == site_id,
+                                                RainAlert.period_start == period_start,
+                                                RainAlert.level == level)).one_or_none()
+
+
+def rain_levels(s: Session, org_id: int, site_id: int, period_start: dt.datetime) -> set[str]:
+    """The levels (watch, warning) already raised for one site in one period."""
+    return set(s.scalars(sa.select(RainAlert.level).where(RainAlert.org_id == org_id, RainAlert.site_id == site_id,
+                                                          RainAlert.period_start == period_start)))
+
+
+def rain_by_alert(s: Session, org_id: int, alert_ids: list[int]) -> dict[int, list[RainAlert]]:
+    """{alert id: the rain alert rows that sent it}."""
+    if not alert_ids:
+        return {}
+    out: dict[int, list[RainAlert]] = {}
+    for row in s.scalars(sa.select(RainAlert).where(RainAlert.org_id == org_id, RainAlert.alert_id.in_(alert_ids))
+                         .order_by(RainAlert.id)):
+        out.setdefault(row.alert_id, []).append(row)
     return out

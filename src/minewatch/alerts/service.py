@@ -69,6 +69,7 @@ class AlertView:
     skipped: dict[str, int]
     counts: dict[str, int]  # recipients by status (queued, sent, delivered, failed)
     recipients: list[dict] = field(default_factory=list)  # person_id, language, status, outbox_id
+    rain: list[dict] = field(default_factory=list)  # the rainfall watches/warnings that raised it (reason as data)
 
     def as_dict(self) -> dict:
         return {**asdict(self), "on_date": self.on_date.isoformat(), "created_at": self.created_at.isoformat()}
@@ -193,7 +194,8 @@ def alert_status(uow: UnitOfWork, *, actor, alert_id: int) -> AlertView:
             rec.status, changed = live, True
         rows.append({"person_id": rec.person_id, "language": rec.language, "status": rec.status,
                      "outbox_id": rec.outbox_id})
-    view = _view(alert, dict(Counter(r["status"] for r in rows)), rows)
+    view = _view(alert, dict(Counter(r["status"] for r in rows)), rows,
+                 repo.rain_by_alert(s, actor.org_id, [alert.id]).get(alert.id, []))
     if changed:  # a status copy, not a change of a sensitive record: no audit entry
         uow.commit()
     return view
@@ -205,9 +207,18 @@ def list_alerts(uow: UnitOfWork, *, actor, limit: int = 50) -> list[AlertView]:
     s = uow.session
     found = repo.alerts(s, actor.org_id, limit)
     counts = repo.recipient_counts(s, actor.org_id, [a.id for a in found])
-    return [_view(a, counts.get(a.id, {})) for a in found]
+    rain = repo.rain_by_alert(s, actor.org_id, [a.id for a in found])
+    return [_view(a, counts.get(a.id, {}), None, rain.get(a.id, [])) for a in found]
 
 
-def _view(a: Alert, counts: dict[str, int], rows: list[dict] | None = None) -> AlertView:
+def _rain_dict(r) -> dict:
+    return {"level": r.level, "period_start": r.period_start.isoformat(), "threshold": r.threshold,
+            "basis": r.basis, "ratio": r.ratio, "duration_h": r.duration_h,
+            "intensity_mm_per_h": r.intensity_mm_per_h, "checked_at": r.checked_at.isoformat(),
+            "reason": dict(r.reason)}
+
+
+def _view(a: Alert, counts: dict[str, int], rows: list[dict] | None = None, rain=()) -> AlertView:
     return AlertView(a.id, a.kind, a.template, a.on_date, list(a.site_codes), a.created_at, a.created_by_email,
-                     dict(a.texts), dict(a.segments), dict(a.skipped), dict(sorted(counts.items())), rows or [])
+                     dict(a.texts), dict(a.segments), dict(a.skipped), dict(sorted(counts.items())), rows or [],
+                     [_rain_dict(r) for r in rain])

@@ -20,7 +20,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 
 @click.group("alerts")
 def alerts() -> None:
-    """Alerts to miners by SMS (landslide warnings, water and mercury advisories, meetings)."""
+    """Alerts to miners by SMS (landslide warnings and watches, water and mercury advisories, meetings)."""
 
 
 @alerts.command("send")
@@ -103,7 +103,10 @@ def list_cmd(state: CliState, limit: int, as_json: bool) -> None:
         return
     for v in views:
         counts = ", ".join(f"{k} {n}" for k, n in v.counts.items()) or "no recipients"
-        click.echo(f"#{v.id:<5} {v.on_date} {v.kind:<18} {','.join(v.site_codes):<20} {counts}")
+        rain = "; ".join(f"rain {r['basis']} {r['threshold']} ratio {r['ratio']:.2f}" for r in v.rain
+                         if r["ratio"] is not None)
+        click.echo(f"#{v.id:<5} {v.on_date} {v.kind:<18} {','.join(v.site_codes):<20} {counts}"
+                   + (f"  ({rain})" if rain else ""))
 
 
 def register(cli: click.Group) -> None:

@@ -1,4 +1,4 @@
-"""``minewatch calc``: a field calculator for one slope (infinite-slope factor of safety, SINMAP SI)."""
+"""``minewatch calc``: field calculators (factor of safety, SINMAP SI, rainfall threshold, LHASA ARI)."""
 
 from __future__ import annotations
 
@@ -119,6 +119,69 @@ def calc_sinmap_si(slope_deg, area_m, c_min, c_max, phi_min, phi_max, tr_min, tr
         click.echo(json.dumps(result))
     else:
         click.echo(f"stability index {si:.4f}: {cls.replace('_', ' ')}")
+
+
+@calc.command("threshold")
+@click.option("--name", required=True, help="Threshold name (caine1980, guzzetti2008, javier-kumar2018, ...).")
+@click.option("--duration-h", type=float, required=True, help="Rainfall duration D (hours).")
+@click.option("--thresholds", "thresholds_path", type=click.Path(exists=True, dir_okay=False),
+              help="YAML or CSV file of user-defined regional thresholds.")
+@click.option("--map-mm", type=float, help="Mean annual precipitation (mm), for thresholds normalised by MAP.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def calc_threshold(name, duration_h, thresholds_path, map_mm, as_json) -> None:
+    """Landslide rainfall threshold intensity I = c + alpha * D^-beta at a duration (mm/h).
+
+    \b
+    Example:
+      minewatch calc threshold --name caine1980 --duration-h 24 --json
+    """
+    _check("--duration-h", duration_h, low=0.0, low_open=True)
+    if map_mm is not None:
+        _check("--map-mm", map_mm, low=0.0, low_open=True)
+    from minewatch.rain.thresholds import get_threshold
+
+    t = get_threshold(name, path=thresholds_path)
+    intensity = t.intensity(duration_h, map_mm=map_mm)
+    result = {"name": t.name, "title": t.title, "duration_h": duration_h, "intensity_mm_per_h": intensity,
+              "cumulative_mm": intensity * duration_h, "alpha": t.alpha, "beta": t.beta, "c": t.c,
+              "d_min_h": t.d_min_h, "d_max_h": t.d_max_h, "normalised_by": t.normalised_by, "map_mm": map_mm,
+              "source": t.source, "status": t.status}
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        click.echo(f"{t.name}: {intensity:.3f} mm/h over {duration_h:g} h = {intensity * duration_h:.1f} mm "
+                   f"({t.status})")
+
+
+@calc.command("ari")
+@click.option("--daily", required=True, metavar="MM,MM,...",
+              help="Daily rainfall (mm), oldest day first, at least 7 days (the last 7 are used).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def calc_ari(daily, as_json) -> None:
+    """LHASA 1.1 antecedent rainfall index: sum_k w_k P(t-k) / sum_k w_k, w_k = 1/(k+1)^2, k = 0..6 (mm/day).
+
+    \b
+    Example:
+      minewatch calc ari --daily 0,0,5,12,30,8,40 --json
+    """
+    values = []
+    for i, part in enumerate(daily.split(","), start=1):
+        try:
+            v = float(part)
+        except ValueError:
+            raise InvalidInput(f"--daily value {i} ({part.strip()!r}) is not a number") from None
+        if not (v >= 0 and v != float("inf")):
+            raise InvalidInput(f"--daily value {i} ({part.strip()}) is out of range: it must be a finite number >= 0")
+        values.append(v)
+    from minewatch.rain.thresholds import ARI_DAYS, ARI_WEIGHTS, ari
+
+    index = ari(values)
+    result = {"ari_mm_per_day": index, "days_used": ARI_DAYS, "daily_mm_used": values[-ARI_DAYS:],
+              "weights_oldest_first": [float(w) for w in ARI_WEIGHTS[::-1]], "days_given": len(values)}
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        click.echo(f"ARI {index:.2f} mm/day (last {ARI_DAYS} of {len(values)} days)")
 
 
 def register(cli: click.Group) -> None:

@@ -75,6 +75,9 @@ def progress(label: str, total: int | None = None, *, enabled: bool | None = Non
         yield advance
 
 
+MAX_PROBLEMS_SHOWN = 50  # a rejected file's first problems; a terminal cannot usefully show thousands
+
+
 class MinewatchGroup(click.Group):
     """Turns errors into one clear line on stderr and the error's exit code (errors.py maps them).
 
@@ -95,8 +98,12 @@ class MinewatchGroup(click.Group):
             click.echo(f"error: {exc.message}", err=True)
             report = getattr(exc, "report", None)
             if report is not None and getattr(report, "problems", None):
-                for p in report.problems:
+                shown = report.problems[:MAX_PROBLEMS_SHOWN]
+                for p in shown:
                     click.echo("  " + p.describe(), err=True)
+                if len(report.problems) > len(shown):
+                    click.echo(f"  ... and {len(report.problems) - len(shown):,} more problems of the same kinds "
+                               f"({len(report.problems):,} in all)", err=True)
             ctx.exit(exc.exit_code)
         except sqlalchemy.exc.OperationalError as exc:
             if os.environ.get("MINEWATCH_DEBUG"):
@@ -112,3 +119,12 @@ class MinewatchGroup(click.Group):
             click.echo(f"error: unexpected {type(exc).__name__}: {exc} (a bug; run again with "
                        f"MINEWATCH_DEBUG=1 for the traceback and report it)", err=True)
             ctx.exit(1)
+
+
+def command_group(cli: click.Group, name: str, help_text: str) -> click.Group:
+    """The group ``name`` of ``cli``, made (with ``help_text``) if no module has made it yet."""
+    group = cli.commands.get(name)
+    if group is None:
+        group = click.Group(name, help=help_text)
+        cli.add_command(group)
+    return group

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from minewatch.cli.common import CliState, echo_json, pass_state
+from minewatch.cli.common import CliState, command_group, echo_json, pass_state
 
 
 @click.command("sites")
@@ -62,11 +62,5 @@ def sites_cmd(state: CliState, run_dir: str | None, site_codes: tuple[str, ...],
 
 
 def register(cli: click.Group) -> None:
-    group = cli.commands.get("hazard")
-    if group is None:
-        @click.group("hazard")
-        def group() -> None:
-            """Slope stability hazards."""
-
-        cli.add_command(group)
+    group = command_group(cli, "hazard", "Slope stability hazards.")
     group.add_command(sites_cmd)

@@ -171,3 +171,19 @@ def hazard_level(stats: SiteStats, people_exposed: int,
     """
     level, reason = hazard_reason(stats, people_exposed, thresholds)
     return level, str(reason)
+
+
+#: Provisional breaks of the site susceptibility level (the susceptibility model's class breaks).
+SUSCEPTIBILITY_BREAKS = (0.25, 0.5, 0.75)
+
+
+def susceptibility_level(mean: float | None, breaks: tuple[float, float, float] = SUSCEPTIBILITY_BREAKS) -> str | None:
+    """The site's susceptibility level: the class of its area-weighted mean susceptibility (provisional rule;
+    a value on a break goes up). None without a value.
+
+    >>> susceptibility_level(0.2), susceptibility_level(0.5), susceptibility_level(None)
+    ('low', 'high', None)
+    """
+    if mean is None or not np.isfinite(mean):
+        return None
+    return LEVELS[int(np.searchsorted(np.asarray(breaks), mean, side="right"))]

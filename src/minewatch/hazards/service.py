@@ -9,12 +9,17 @@ role                      file names tried in the run folder
 probability_of_failure    probability_of_failure.tif, soil__probability_of_failure.tif (required)
 factor_of_safety          factor_of_safety.tif, soil__factor_of_safety.tif (required)
 contributing_area (m2)    contributing_area.tif, drainage_area.tif, surface_water__drainage_area.tif
+susceptibility (0..1)     susceptibility.tif, landslide__susceptibility.tif (``hazard susceptibility``)
 parameters                parameters.json, params.json
 summary                   summary.json
 ========================  ========================================================================
 
 The contributing area must be an upslope *area* in m2 (not the specific catchment area in m, which
 is per unit contour width). All rasters must share one grid.
+
+With a susceptibility raster, each site also gets ``susceptibility_mean`` (area-weighted), ``_max`` and
+``susceptibility_level`` = the class of the mean by :func:`hazards.model.susceptibility_level`
+(provisional breaks 0.25 / 0.5 / 0.75, those of the susceptibility model's class raster).
 """
 
 from __future__ import annotations
@@ -33,13 +38,15 @@ from minewatch.audit.service import AuditLog
 from minewatch.errors import NotFound, PermissionDenied
 from minewatch.hazards import repository as repo
 from minewatch.hazards.errors import HazardRunInvalid
-from minewatch.hazards.model import DEFAULT_THRESHOLDS, LEVELS, Reason, SiteStats, Thresholds, hazard_reason
+from minewatch.hazards.model import (DEFAULT_THRESHOLDS, LEVELS, Reason, SiteStats, Thresholds, hazard_reason,
+                                     susceptibility_level)
 from minewatch.hazards.orm import HazardAssessment, SiteHazard
 
 RUN_FILES = {
     "probability_of_failure": ("probability_of_failure.tif", "soil__probability_of_failure.tif"),
     "factor_of_safety": ("factor_of_safety.tif", "soil__factor_of_safety.tif"),
     "contributing_area": ("contributing_area.tif", "drainage_area.tif", "surface_water__drainage_area.tif"),
+    "susceptibility": ("susceptibility.tif", "landslide__susceptibility.tif"),
 }
 REQUIRED = ("probability_of_failure", "factor_of_safety")
 PARAMETER_FILES = ("parameters.json", "params.json")
@@ -62,6 +69,9 @@ class SiteHazardView:
     upslope_area_max_m2: float | None
     map_path: str | None  # relative to settings.files_dir
     reason_parts: Reason | None = None  # ``reason`` as data, for pages that translate it
+    susceptibility_mean: float | None = None
+    susceptibility_max: float | None = None
+    susceptibility_level: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -172,7 +182,7 @@ def assess_sites(uow: UnitOfWork, *, actor, run_dir: Path | None = None, files_d
     """
     from minewatch import __version__
     from minewatch.adapters.db import utcnow
-    from minewatch.hazards.zonal import draw_site_map, site_shape, site_statistics
+    from minewatch.hazards.zonal import draw_site_map, site_shape, site_statistics, site_susceptibility
 
     _require(actor, "registry.write", "assess site hazards")
     if buffer_m <= 0:
@@ -220,6 +230,8 @@ def assess_sites(uow: UnitOfWork, *, actor, run_dir: Path | None = None, files_d
             shape = site_shape(profile["crs"], geom_wkb=row.geom_wkb, latitude=row.latitude,
                                longitude=row.longitude, buffer_m=buffer_m)
             stats = site_statistics(shape, rasters, profile)
+        susc = (site_susceptibility(shape, rasters["susceptibility"], profile)
+                if "susceptibility" in rasters and stats.covered else (None, None))
         people = exposed.get(row.id, 0)
         level, parts = hazard_reason(stats, people, thresholds)
         reason = str(parts)
@@ -235,11 +247,13 @@ def assess_sites(uow: UnitOfWork, *, actor, run_dir: Path | None = None, files_d
             area_m2=stats.area_m2 if stats.covered else None, area_fs_below_1_m2=stats.area_fs_below_1_m2,
             share_fs_below_1=stats.share_fs_below_1, pfail_max=stats.pfail_max, pfail_mean=stats.pfail_mean,
             upslope_area_max_m2=stats.upslope_area_max_m2, people_exposed=people, level=level, reason=reason,
-            map_path=map_rel))
+            map_path=map_rel, susceptibility_mean=susc[0], susceptibility_max=susc[1],
+            susceptibility_level=susceptibility_level(susc[0])))
         views.append(SiteHazardView(row.code, stats.covered, level, reason, people,
                                     stats.area_m2 if stats.covered else None, stats.area_fs_below_1_m2,
                                     stats.share_fs_below_1, stats.pfail_max, stats.pfail_mean,
-                                    stats.upslope_area_max_m2, map_rel, parts))
+                                    stats.upslope_area_max_m2, map_rel, parts, susc[0], susc[1],
+                                    susceptibility_level(susc[0])))
     log = AuditLog(s, actor, context="hazard sites")
     log.record("created", "hazard_assessment", assessment.id, before=None, after=digest({
         "kind": "landslide", "inputs": inputs, "parameters": parameters, "summary": summary,
@@ -260,7 +274,8 @@ def latest_site_hazards(uow: UnitOfWork, *, actor, code: str | None = None) -> A
     thresholds = Thresholds(**a.thresholds)
     views = [SiteHazardView(c, h.covered, h.level, h.reason, h.people_exposed, h.area_m2, h.area_fs_below_1_m2,
                             h.share_fs_below_1, h.pfail_max, h.pfail_mean, h.upslope_area_max_m2, h.map_path,
-                            _stored_reason(h, thresholds))
+                            _stored_reason(h, thresholds), h.susceptibility_mean, h.susceptibility_max,
+                            h.susceptibility_level)
              for h, c in repo.site_rows(s, actor, a.id, code)]
     return AssessmentView(a.id, a.kind, a.created_at, a.assessed_on, a.code_version, a.inputs, views)
 
@@ -302,6 +317,52 @@ def hazard_layer(uow: UnitOfWork, *, actor) -> dict:
     rows = [[v.code, v.level, None if v.pfail_max is None else round(v.pfail_max, 3), v.people_exposed]
             for v in a.sites if v.covered and v.level in LEVELS]
     return {"assessed_on": a.assessed_on.isoformat(), "columns": columns, "rows": rows}
+
+
+def hazard_layer_susceptibility(uow: UnitOfWork, *, actor) -> dict:
+    """The latest assessment's sites with a susceptibility level, for the map: columns code, level, mean."""
+    a = latest_site_hazards(uow, actor=actor)
+    columns = ["code", "susceptibility_level", "susceptibility_mean"]
+    if a is None:
+        return {"assessed_on": None, "columns": columns, "rows": []}
+    rows = [[v.code, v.susceptibility_level, round(v.susceptibility_mean, 3)]
+            for v in a.sites if v.susceptibility_level in LEVELS and v.susceptibility_mean is not None]
+    return {"assessed_on": a.assessed_on.isoformat(), "columns": columns, "rows": rows}
+
+
+_VALIDATION = "validation"
+
+
+def save_validation(*, actor, files_dir: Path, report_dir: Path) -> Path:
+    """Copy a ``hazard validate`` report (report.json, roc.png, model.json) to the organisation's files:
+    ``files_dir/<org slug>/validation/<UTC timestamp>/``; returns that folder."""
+    import shutil
+
+    from minewatch.adapters.db import utcnow
+
+    _require(actor, "registry.write", "save a validation report")
+    report_dir = Path(report_dir)
+    if not (report_dir / "report.json").is_file():
+        raise NotFound(f"{report_dir}: no report.json")
+    dest = Path(files_dir) / _SAFE.sub("_", actor.org_slug) / _VALIDATION / utcnow().strftime("%Y%m%dT%H%M%S%fZ")
+    dest.mkdir(parents=True, exist_ok=False)
+    for name in ("report.json", "roc.png", "model.json"):
+        if (report_dir / name).is_file():
+            shutil.copy2(report_dir / name, dest / name)
+    return dest
+
+
+def latest_validation(*, actor, files_dir: Path) -> dict | None:
+    """The organisation's latest saved validation: {"report": dict, "roc_path": Path | None, "saved": str}."""
+    _require(actor, "registry.read", "read the registry")
+    root = Path(files_dir) / _SAFE.sub("_", actor.org_slug) / _VALIDATION
+    runs = sorted(p for p in root.glob("*") if (p / "report.json").is_file()) if root.is_dir() else []
+    if not runs:
+        return None
+    last = runs[-1]
+    roc = last / "roc.png"
+    return {"report": json.loads((last / "report.json").read_text()), "roc_path": roc if roc.is_file() else None,
+            "saved": last.name}
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,20 @@ def site_statistics(shape, rasters: dict[str, Path], profile: dict) -> SiteStats
     return zonal_stats(inside, cell_area_m2(profile, win), pfail, fs, up)
 
 
+def site_susceptibility(shape, path: Path, profile: dict) -> tuple[float | None, float | None]:
+    """(area-weighted mean, max) of the susceptibility raster inside the site; (None, None) without data."""
+    win = window_around(shape, profile)
+    if win is None:
+        return None, None
+    inside = inside_mask(shape, win)
+    v = read_window(path, win)
+    ok = inside & np.isfinite(v)
+    if not ok.any():
+        return None, None
+    a = np.broadcast_to(cell_area_m2(profile, win), v.shape)[ok]
+    return float((v[ok] * a).sum() / a.sum()), float(v[ok].max())
+
+
 def draw_site_map(png_path: Path, *, shape, pfail_path: Path, profile: dict, title: str, centre: tuple[float, float],
                   pad_cells: int = 10) -> Path:
     """A ~600 px PNG: probability of failure around the site, its outline, a colour bar, axes in metres

@@ -3,6 +3,7 @@
  * #map       the dashboard: every site as one canvas layer from data-sites-url (columns + rows),
  *            coloured by data-indicator with the legend's colours (the .sw-* classes of app.css),
  *            the mining titles from data-titles-url underneath, a scale, tiles only if data-tile-url,
+ *            and, if data-susceptibility-url, the sites' susceptibility levels as discs under them,
  *            and, if data-hazard-url, the latest landslide assessment's levels as rings around the
  *            sites (placed by site code; colours of the .sw-hz-* swatches).
  * #site-map  one site: its point and, if it has one, its outline (data-geometry, GeoJSON).
@@ -121,41 +122,69 @@
       control.addTo(map);
       if (latlngs.length) { map.fitBounds(L.latLngBounds(latlngs), { padding: [20, 20], maxZoom: 12 }); }
       if (el.dataset.hazardUrl) { hazardLayer(data, c); }
+      if (el.dataset.susceptibilityUrl) { susceptibilityLayer(data, c); }
     });
 
-    function hazardLayer(sites, c) {
+    // A layer of one mark per rated site, fetched from `url` ({columns, rows} with a code column), drawn
+    // on the sites' canvas under their dots (a canvas in another pane would swallow their clicks): a click
+    // on a site's dot opens the site, on its mark the popup. `style(row, h)` gives the mark's options,
+    // `lines(row, h)` the popup's lines after the site link to `anchor`.
+    function levelLayer(sites, c, url, name, anchor, style, lines) {
       var where = {};
       sites.rows.forEach(function (row) { where[row[c.code]] = [row[c.lat], row[c.lon]]; });
-      fetch(el.dataset.hazardUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
+      fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
+        if (!data.rows.length) { return; }
         var h = {};
-        data.columns.forEach(function (name, i) { h[name] = i; });
-        var levels = labels.levels || {};
+        data.columns.forEach(function (col, i) { h[col] = i; });
         var layer = L.layerGroup();
         data.rows.forEach(function (row) {
           var ll = where[row[h.code]];
           if (!ll) { return; }
-          var level = row[h.level];
-          var ring = L.circleMarker(ll, {
-            radius: 10, weight: 4, color: colours["hz-" + level] || "#999", opacity: 0.9, fill: false
-          });
-          ring.bindPopup(function () {
+          var mark = L.circleMarker(ll, style(row, h));
+          mark.bindPopup(function () {
             var box = document.createElement("div");
             var link = text("a", row[h.code]);
-            link.href = "/sites/" + encodeURIComponent(row[h.code]) + "#hazard-heading";
+            link.href = "/sites/" + encodeURIComponent(row[h.code]) + anchor;
             box.appendChild(link);
-            box.appendChild(text("div", (labels.hazard || "") + ": " + (levels[level] || level)));
-            if (row[h.pfail_max] !== null) { box.appendChild(text("div", (labels.pfail || "") + ": " + row[h.pfail_max])); }
-            box.appendChild(text("div", (labels.exposed || "") + ": " + row[h.people_exposed]));
+            lines(row, h).forEach(function (line) { box.appendChild(text("div", line)); });
             return box;
           });
-          layer.addLayer(ring);
+          layer.addLayer(mark);
         });
         layer.addTo(map);
-        // Same canvas as the sites (a canvas in another pane would swallow their clicks), drawn under
-        // them: a click on a site's dot opens the site, on its ring the hazard.
-        layer.eachLayer(function (ring) { ring.bringToBack(); });
-        control.addOverlay(layer, labels.hazard || "hazard");
+        layer.eachLayer(function (mark) { mark.bringToBack(); });
+        control.addOverlay(layer, name);
       });
+    }
+
+    function levelName(level) { return (labels.levels || {})[level] || level; }
+
+    // Sites coloured by their susceptibility level (hazard sites --run with a susceptibility.tif):
+    // a filled disc under the site's dot, in the same level colours as the hazard rings.
+    function susceptibilityLayer(sites, c) {
+      levelLayer(sites, c, el.dataset.susceptibilityUrl, labels.susceptibility || "susceptibility",
+        "#susceptibility-heading",
+        function (row, h) {
+          return { radius: 14, weight: 0, fillColor: colours["hz-" + row[h.susceptibility_level]] || "#999",
+                   fillOpacity: 0.35 };
+        },
+        function (row, h) {
+          return [(labels.susceptibility || "") + ": " + levelName(row[h.susceptibility_level]),
+                  (labels.susceptibility_mean || "") + ": " + row[h.susceptibility_mean]];
+        });
+    }
+
+    function hazardLayer(sites, c) {
+      levelLayer(sites, c, el.dataset.hazardUrl, labels.hazard || "hazard", "#hazard-heading",
+        function (row, h) {
+          return { radius: 10, weight: 4, color: colours["hz-" + row[h.level]] || "#999", opacity: 0.9, fill: false };
+        },
+        function (row, h) {
+          var out = [(labels.hazard || "") + ": " + levelName(row[h.level])];
+          if (row[h.pfail_max] !== null) { out.push((labels.pfail || "") + ": " + row[h.pfail_max]); }
+          out.push((labels.exposed || "") + ": " + row[h.people_exposed]);
+          return out;
+        });
     }
 
     var form = document.getElementById("indicator-form");
