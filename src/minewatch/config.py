@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     rain_alert_horizon_h: float = 48.0
     rain_alert_max_age_h: float = 6.0
     rain_alert_period_h: int = 24
+    rain_alert_use_ari: bool = True  # also LHASA 1.1: ARI > the site's ARI95 -> watch (docs/rainfall.md)
+    rain_alert_ari_min_history_days: int = 365  # shortest daily history an ARI95 is read from (provisional)
     rain_thresholds_file: Path | None = None
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -99,7 +100,8 @@ def test_demo_with_the_real_data_assesses_demo_sites_on_the_ecuador_dem(tmp_path
     out = runner.invoke(cli, ["demo", "--no-serve"], env=env, catch_exceptions=False).output
     assert "3,415 sites" in out  # 3,409 IPIS sites and the 6 hazard demo sites
     assert "Landslide hazard on the 10 m DEM of southern Ecuador" in out
-    lines = [line.split() for line in out.splitlines() if line.strip().startswith("HZ-DEMO-")]
+    sites = [line.split() for line in out.splitlines() if line.strip().startswith("HZ-DEMO-")]
+    lines = [parts for parts in sites if parts[1] != "level"]  # the hazard assessment's lines
     assert len(lines) == 6
     assert all(parts[1] in ("low", "moderate", "high", "very_high") for parts in lines)
     assert [int(parts[2]) for parts in lines] == [14, 3, 8, 22, 5, 11]  # the demo's people at each site
@@ -109,3 +111,25 @@ def test_demo_with_the_real_data_assesses_demo_sites_on_the_ecuador_dem(tmp_path
                                 str(tmp_path / "home" / "demo" / "hazard" / "landslide"),
                                 "--json"], env=env, catch_exceptions=False)
     assert again.exit_code == 0 and "HZ-DEMO-06" in again.output
+
+    # Issue 8: the susceptibility model's spatial CV beats the logistic regression and slope alone, and the
+    # replayed storm warns only the sites of high susceptibility, once, to the people who agreed to alerts.
+    aucs = re.search(r"ROC AUC (0\.\d+) for the susceptibility model, (0\.\d+) for a logistic regression on "
+                     r"terrain, (0\.\d+) for slope alone", out)
+    assert aucs and float(aucs[1]) > float(aucs[2]) > float(aucs[3]), out
+    rain = {parts[0]: parts for parts in sites if parts[1] == "level"}
+    assert len(rain) == 6 and "REPLAYED over the demo sites" in out
+    people = dict(zip([f"HZ-DEMO-{i:02d}" for i in range(1, 7)], [14, 3, 8, 22, 5, 11]))
+    first_person = dict(zip(people, [1, 15, 18, 26, 48, 53]))  # HZ-P-0001.. in site order; every fifth declines
+    warned = [code for code, parts in rain.items() if parts[2] in ("high", "very_high")]
+    assert warned, out
+    for code, parts in rain.items():
+        if code in warned:
+            consenting = sum(1 for n in range(first_person[code], first_person[code] + people[code]) if n % 5)
+            assert parts[3:8] == ["warning:", "alert", "to", str(consenting), "people,"], parts
+        else:
+            assert parts[3:] == ["below", "level"], parts
+    rerun = runner.invoke(cli, ["demo", "--no-serve"], env=env, catch_exceptions=False).output
+    assert all(f"{code}  level" in rerun and "already raised today" in rerun for code in warned), rerun
+    listed = runner.invoke(cli, ["alerts", "list"], env=env, catch_exceptions=False).output
+    assert [line for line in listed.splitlines() if "landslide_warning" in line].__len__() == len(warned), listed

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -229,3 +230,88 @@ def test_cli_rain_check_and_alerts_list(app, world, cli):
     assert "landslide_watch" in listed and "rain forecast caine1980" in listed
     bad = cli("--org", "test-org", "rain", "check", "--at", "2026-11-27T12:30", ok=False)
     assert bad.exit_code != 0 and "give an offset (+03:00) or Z for UTC" in bad.output
+
+
+# ------------------------------------------------------------------ LHASA 1.1 antecedent rainfall index (ARI)
+
+
+def _lhasa_ari(daily_oldest_first: list[float]) -> float:
+    """LHASA 1.1 (Kirschbaum & Stanley 2018; nasa/LHASA API.r), written again: w_k = (k + 1)^-2, k = 0 today."""
+    w = [1.0 / (k + 1) ** 2 for k in range(7)]
+    return sum(wk * p for wk, p in zip(w, daily_oldest_first[-7:][::-1])) / sum(w)
+
+
+ARI_DAYS = [float((i * 7) % 11) for i in range(393)] + [30.0] * 7  # 400 UTC days to the 26th, the last week wet
+
+
+@pytest.fixture
+def ari_site(app, actor):
+    """ARI-007, high: a daily gauge with 400 days (to the 26th, last week 30 mm/day) and an hourly gauge on the
+    27th (13 mm at 17-18 h, dry otherwise), both linked to the site."""
+    from minewatch.hazards.orm import HazardAssessment, SiteHazard
+    from minewatch.rain.orm import RainObservation, RainSeriesRecord
+    from minewatch.sites.orm import Site
+
+    first = DAY - dt.timedelta(days=len(ARI_DAYS))
+    with app.uow() as uow:
+        s = uow.session
+        a = HazardAssessment(org_id=actor.org_id, kind="landslide", status="complete", assessed_on=DAY.date(),
+                             code_version="test", buffer_m=100.0, inputs={}, thresholds={})
+        site = Site(org_id=actor.org_id, code="ARI-007", latitude=-7.4, longitude=110.2)
+        s.add_all([a, site])
+        s.flush()
+        s.add(SiteHazard(assessment_id=a.id, site_id=site.id, org_id=actor.org_id, covered=True, people_exposed=0,
+                         reason="test", level="low", susceptibility_level="high"))
+        for key, step_s, rows in (
+                ("ARI-007-daily", 86400, [(first + dt.timedelta(days=i), mm) for i, mm in enumerate(ARI_DAYS)]),
+                ("ARI-007-hourly", 3600, _rain(0, 20, {17: 13.0}))):
+            rec = RainSeriesRecord(org_id=actor.org_id, key=key, kind="observed", step_s=step_s, site_id=site.id,
+                                   latitude=-7.4, longitude=110.2)
+            s.add(rec)
+            s.flush()
+            s.add_all(RainObservation(series_id=rec.id, start_utc=t, depth_mm=mm) for t, mm in rows)
+        uow.commit()
+    return actor
+
+
+def test_a_wet_week_over_ari95_raises_one_watch_per_period_whatever_raised_it(app, ari_site, cli):
+    aris = [_lhasa_ari(ARI_DAYS[: i + 1]) for i in range(6, len(ARI_DAYS))]
+    ari95 = float(np.percentile(aris, 95))  # derived here from the LHASA equation over the 394 days with an ARI
+    first = check(app, ari_site, site_codes=["ARI-007"])
+    o = first.sites[0]
+    assert o.decision.decision == "watch" and o.raised and o.decision.rain.rule == "ARI > ARI95"
+    e = o.decision.rain.decisive
+    assert (e.threshold, e.series) == ("lhasa-ari", "ARI-007-daily")
+    assert e.ari_mm_per_day == pytest.approx(30.0) and e.ari95_mm_per_day == pytest.approx(ari95)
+    assert e.history_days == 394 and e.antecedent_mm["3d"] == pytest.approx(90.0)
+    with app.uow() as uow:
+        row = uow.session.scalars(sa.select(RainAlert)).one()
+        assert (row.level, row.threshold, row.basis, row.duration_h) == ("watch", "lhasa-ari", "observed", None)
+        assert row.ratio == pytest.approx(30.0 / ari95) and row.reason["ari"]["wet"] is True
+        alert = uow.session.scalars(sa.select(Alert)).one()
+        assert alert.request_key == "rain:ARI-007:20261127T00Z:watch"
+    from minewatch.alerts.service import list_alerts
+    from minewatch.web.templating import environment
+
+    with app.uow() as uow:
+        (view,) = list_alerts(uow, actor=ari_site)
+    shown = str(environment().get_template("alerts_labels.html").module.rain_reason(view.rain[0]))  # /alerts reason
+    assert (f"antecedent rainfall index (LHASA 1.1) 30.0 mm/day, its 95th percentile here {ari95:.1f} mm/day over "
+            "394 days" in shown) and "3d 90" in shown
+
+    later = check(app, ari_site, at=DAY + dt.timedelta(hours=18, minutes=30), site_codes=["ARI-007"]).sites[0]
+    # 13 mm in 17-18 h on the hourly gauge: 13 / 14.82 = 0.88 >= 0.8, an intensity-duration watch, same period
+    assert later.decision.rain.rule == "observed >= 0.8" and later.decision.rain.ari.wet
+    assert not later.raised and later.already == ["watch"]
+    assert _count(app, RainAlert) == 1 and _count(app, Alert) == 1
+
+    off = check(app, ari_site, site_codes=["ARI-007"], use_ari=False, dry_run=True).sites[0]
+    assert off.decision.decision == "none" and off.decision.rain.ari is None
+    out = cli("--org", "test-org", "rain", "check", "--at", "2026-11-27T12:30Z", "--site", "ARI-007",
+              "--dry-run").output
+    line = next(x for x in out.splitlines() if x.startswith("ARI-007"))
+    assert "watch" in line and "lhasa-ari observed on ARI-007-daily: ARI 30.0 mm/day vs ARI95" in line
+    assert f"ARI95 {ari95:.1f} mm/day over 394 days" in line and "already raised this period (watch)" in line
+    out = cli("--org", "test-org", "rain", "check", "--at", "2026-11-27T12:30Z", "--site", "ARI-007", "--no-ari",
+              "--dry-run").output
+    assert "ARI off" in out and next(x for x in out.splitlines() if x.startswith("ARI-007")).split()[2] == "none"

@@ -4,6 +4,11 @@ the dedup period.
 Expected ratios are derived in the test from the cited equation, Caine (1980) I = 14.82 D^-0.39 (I mm/h,
 D h; ../shared/reference/hazards.md section 5.1, built-in ``caine1980``): e.g. 20 mm in one hour over
 I(1 h) = 14.82 mm/h gives 1.3495.
+
+The LHASA 1.1 antecedent rainfall index values are derived in the test from the LHASA equation
+(Kirschbaum & Stanley 2018, Earth's Future 6:505; nasa/LHASA ``API.r``; hazards.md 5.2), written again
+below (``lhasa_ari``): ARI_t = sum_{k=0..6} w_k P_{t-k} / sum w_k, w_k = (k + 1)^-2, wet when ARI > ARI95,
+the 95th percentile of the daily ARI over the location's history (numpy's default linear percentile).
 """
 
 from __future__ import annotations
@@ -13,8 +18,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from minewatch.alerts.rainfall import (RainPolicy, assess_rain, decide_site, level_at_least, period_start,
-                                       should_raise, splice)
+from minewatch.alerts.rainfall import (RainPolicy, assess_rain, daily_totals, decide_site, level_at_least,
+                                       period_start, should_raise, splice)
 from minewatch.rain.model import RainSeries
 from minewatch.rain.thresholds import builtin_thresholds
 
@@ -126,7 +131,8 @@ def test_a_threshold_whose_range_the_series_cannot_cover_is_noted():
     r = assess_rain([hourly([1.0], hours=12)], jk, AT, POLICY)  # 12 h of record: no 24-h window
     assert r.decision == "not_assessable"
     assert r.notes == ["javier-kumar2018 on G1 (observed): a record of 12 h before the check is shorter than the "
-                       "threshold's shortest duration, 24 h"]
+                       "threshold's shortest duration, 24 h",
+                       "lhasa-ari on G1 (observed): no complete UTC day of rainfall before 2026-11-27T00:00:00+00:00"]
 
 
 def test_period_and_dedup_rules():
@@ -150,3 +156,130 @@ def test_period_and_dedup_rules():
 def test_a_bad_policy_is_named(kw, message):
     with pytest.raises(ValueError, match=message):
         RainPolicy(**kw)
+
+
+# --------------------------------------------------------------------------- LHASA 1.1 antecedent rainfall index
+
+
+def lhasa_ari(daily_oldest_first: list[float]) -> float:
+    """The LHASA 1.1 equation (nasa/LHASA API.r), written again here: today weight 1, k days before 1/(k+1)^2."""
+    w = [1.0 / (k + 1) ** 2 for k in range(7)]
+    today_first = daily_oldest_first[-7:][::-1]
+    return sum(wk * p for wk, p in zip(w, today_first)) / sum(w)
+
+
+def background(n: int) -> list[float]:
+    """A dry-season-and-showers pattern, 0..10 mm/day (deterministic)."""
+    return [float((i * 7) % 11) for i in range(n)]
+
+
+WET_WEEK = [30.0] * 7
+
+
+def daily(values: list[float], *, last_day=dt.date(2026, 11, 26), key="D1") -> RainSeries:
+    """Daily steps (UTC days) ending with ``last_day`` (the day before AT's day: the judged day)."""
+    first = np.datetime64(last_day, "D") - (len(values) - 1)
+    start = (first + np.arange(len(values))).astype("datetime64[s]")
+    return RainSeries(key, start, np.asarray(values, float), dt.timedelta(days=1))
+
+
+def expected_ari95(values: list[float]) -> float:
+    aris = [lhasa_ari(values[: i + 1]) for i in range(6, len(values))]
+    return float(np.percentile(aris, 95))
+
+
+def test_a_wet_week_over_the_sites_ari95_is_a_watch_with_the_lhasa_evidence():
+    values = background(393) + WET_WEEK  # 400 days, the last 7 wet
+    ari95 = expected_ari95(values)
+    assert lhasa_ari(values) == pytest.approx(30.0) and 6.0 < ari95 < 30.0  # the wet week stands out
+    r = assess_rain([daily(values)], CAINE, AT, POLICY)
+    # Caine on the same days stays below 0.8: the longest wet window, 7 days at 30/24 mm/h over
+    # I(168 h) = 14.82 * 168^-0.39 = 2.01 mm/h, is 0.62; so the watch comes from the ARI alone.
+    caine_obs = next(e for e in r.evidence if e.threshold == "caine1980")
+    assert caine_obs.ratio == pytest.approx((30.0 / 24.0) / caine(168.0)) and caine_obs.duration_h == 168.0
+    assert r.decision == "watch" and r.rule == "ARI > ARI95"
+    e = r.decisive
+    assert (e.threshold, e.basis, e.series, e.duration_h) == ("lhasa-ari", "observed", "D1", None)
+    assert e.ari_mm_per_day == pytest.approx(30.0, rel=1e-12)
+    assert e.ari95_mm_per_day == pytest.approx(ari95, rel=1e-12)
+    assert e.ratio == pytest.approx(30.0 / ari95, rel=1e-12) and e.wet
+    assert e.history_days == 394  # 400 days, the first 6 without a full week
+    assert e.antecedent_mm == pytest.approx({"1d": 30.0, "3d": 90.0, "5d": 150.0, "10d": 210.0 + sum(values[-10:-7])})
+    assert e.end_utc == dt.datetime(2026, 11, 27, tzinfo=UTC)  # the judged day is the 26th, ending 00:00 on the 27th
+    d = decide_site("S1", "high", "susceptibility", r, POLICY)
+    assert d.alert == "watch"
+    reason = d.reason()
+    assert reason["threshold"] == "lhasa-ari" and reason["ari95_mm_per_day"] == pytest.approx(ari95)
+    assert reason["ari"]["wet"] is True and reason["ari"]["history_days"] == 394
+
+
+def test_the_ari_uses_no_rain_after_the_check_and_a_dry_week_is_none():
+    values = background(393) + WET_WEEK
+    later = daily(values + [500.0] * 5, last_day=dt.date(2026, 12, 1))  # 5 days after AT: not yet known at AT
+    r = assess_rain([later], CAINE, AT, POLICY)
+    assert r.decisive.ari95_mm_per_day == pytest.approx(expected_ari95(values), rel=1e-12)
+    assert r.decisive.history_days == 394
+    dry = background(400)
+    r = assess_rain([daily(dry)], CAINE, AT, POLICY)
+    assert r.decision == "none" and r.decisive.threshold == "caine1980"
+    assert r.ari.ari_mm_per_day == pytest.approx(lhasa_ari(dry)) and not r.ari.wet
+    assert r.ari.ratio == pytest.approx(lhasa_ari(dry) / expected_ari95(dry))
+
+
+def test_a_short_history_is_not_assessable_with_the_reason():
+    values = background(93) + WET_WEEK  # 100 days: 94 with an ARI, under the 365 set
+    r = assess_rain([daily(values)], CAINE, AT, POLICY)
+    assert r.decision == "none"  # Caine judged the days (0.62); the ARI could not say "wet"
+    assert "lhasa-ari on D1 (observed): a history of 94 days with an ARI is shorter than the 365 days set " \
+           "(ari_min_history_days) for its 95th percentile" in r.notes
+    assert r.ari is None
+    e = next(e for e in r.evidence if e.threshold == "lhasa-ari")
+    assert e.ari_mm_per_day == pytest.approx(30.0) and e.ari95_mm_per_day is None and not e.assessable
+    shorter = assess_rain([daily(values)], CAINE, AT, RainPolicy(ari_min_history_days=90))  # provisional: settable
+    assert shorter.decision == "watch" and shorter.decisive.ari95_mm_per_day == pytest.approx(expected_ari95(values))
+    with pytest.raises(ValueError, match="ari_min_history_days 3: expected a whole number of days >= 7"):
+        RainPolicy(ari_min_history_days=3)
+
+
+def test_a_missing_day_in_the_last_week_is_not_assessable_never_zero():
+    values = background(393) + WET_WEEK
+    values[-3] = np.nan  # the 24th
+    r = assess_rain([daily(values)], CAINE, AT, POLICY)
+    assert r.decision == "not_assessable" and r.decisive is None  # Caine's longer windows hold the gap too
+    assert "lhasa-ari on D1 (observed): no complete rainfall on 2026-11-24 (UTC days) in the 7 days ending " \
+           "2026-11-27T00:00:00+00:00" in r.notes
+    # an hourly record missing one hour makes its day missing, not a day with less rain
+    hours = 24 * 3
+    start = np.datetime64("2026-11-24T00:00:00") + np.arange(hours) * np.timedelta64(1, "h")
+    depth = np.ones(hours)
+    depth[30] = np.nan
+    days, mm = daily_totals(RainSeries("H", start, depth, dt.timedelta(hours=1)))
+    assert [str(x) for x in days] == ["2026-11-24", "2026-11-25", "2026-11-26"]
+    assert mm[0] == 24.0 and np.isnan(mm[1]) and mm[2] == 24.0
+
+
+def test_no_ari_ignores_the_index():
+    values = background(393) + WET_WEEK
+    r = assess_rain([daily(values)], CAINE, AT, RainPolicy(use_ari=False))
+    assert r.decision == "none" and r.decisive.threshold == "caine1980"
+    assert not any(e.threshold == "lhasa-ari" for e in r.evidence) and r.ari is None
+
+
+def test_an_ari_watch_and_an_intensity_watch_are_one_watch_a_warning_still_escalates():
+    values = background(393) + WET_WEEK[:-1] + [90.0]  # 90 mm on the last day: 90/24 / I(24 h) = 0.88 >= 0.8
+    r = assess_rain([daily(values)], CAINE, AT, POLICY)
+    assert r.decision == "watch" and r.rule == "observed >= 0.8"  # one watch; the ID rule is the reason
+    assert r.decisive.ratio == pytest.approx((90.0 / 24.0) / caine(24.0))
+    assert r.ari.wet and r.ari.ari_mm_per_day == pytest.approx(lhasa_ari(values))
+    reason = decide_site("S1", "high", "susceptibility", r, POLICY).reason()
+    assert reason["threshold"] == "caine1980" and "ari_mm_per_day" not in reason and reason["ari"]["wet"]
+    assert not should_raise("watch", {"watch"})  # an ARI watch already raised in the period: nothing new
+    assert should_raise("warning", {"watch"})
+
+
+def test_a_wet_history_raises_a_watch_even_when_the_recent_window_cannot_be_judged():
+    values = background(393) + WET_WEEK
+    gap = hourly([1.0, np.nan])  # the intensity-duration thresholds cannot judge the latest hour
+    r = assess_rain([gap], CAINE, AT, POLICY, history=[daily(values)])  # the service passes the whole record
+    assert r.decision == "watch" and r.rule == "ARI > ARI95" and r.decisive.series == "D1"
+    assert any("missing rainfall in the window ending" in n for n in r.notes)

@@ -29,6 +29,7 @@ from minewatch.audit.service import AuditLog
 from minewatch.errors import NotFound, PermissionDenied
 
 UTC = dt.timezone.utc
+HISTORY_START = dt.datetime(1900, 1, 1, tzinfo=UTC)  # "the whole stored record" for the ARI95
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class CheckResult:
     min_level: str
     period_h: int
     sites: list[SiteOutcome]
+    use_ari: bool = True
 
     @property
     def counts(self) -> dict[str, int]:
@@ -50,7 +52,8 @@ class CheckResult:
 
     def as_dict(self) -> dict:
         return {"at": self.at.isoformat(), "dry_run": self.dry_run, "thresholds": self.thresholds,
-                "min_level": self.min_level, "period_h": self.period_h, "counts": self.counts,
+                "min_level": self.min_level, "period_h": self.period_h, "use_ari": self.use_ari,
+                "counts": self.counts,
                 "raised": self.raised, "sites": [o.as_dict() for o in self.sites]}
 
 
@@ -58,7 +61,9 @@ def policy_from_settings(settings, **overrides) -> RainPolicy:
     """The rain alert policy of the deployment (``MINEWATCH_RAIN_ALERT_*``); ``None`` overrides are ignored."""
     base = dict(thresholds=tuple(settings.rain_alert_thresholds), min_level=settings.rain_alert_min_level,
                 near_fraction=settings.rain_alert_near_fraction, horizon_h=settings.rain_alert_horizon_h,
-                max_age_h=settings.rain_alert_max_age_h, period_h=settings.rain_alert_period_h)
+                max_age_h=settings.rain_alert_max_age_h, period_h=settings.rain_alert_period_h,
+                use_ari=settings.rain_alert_use_ari,
+                ari_min_history_days=settings.rain_alert_ari_min_history_days)
     base.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return RainPolicy(**base)
@@ -76,8 +81,12 @@ def _alert_key(code: str, start: dt.datetime, level: str) -> str:
 def check_rainfall(uow: UnitOfWork, *, actor, at: dt.datetime, vault, thresholds=None, min_level: str | None = None,
                    dry_run: bool = False, policy: RainPolicy | None = None, thresholds_path=None,
                    site_codes=None, now: dt.datetime | None = None, fallback_language: str = "en",
-                   templates=None, max_distance_km: float | None = None) -> CheckResult:
-    """Assess every site's rainfall at ``at`` and raise each new watch or warning once per site and period."""
+                   templates=None, max_distance_km: float | None = None, use_ari: bool | None = None) -> CheckResult:
+    """Assess every site's rainfall at ``at`` and raise each new watch or warning once per site and period.
+
+    With ``policy.use_ari`` (``use_ari`` overrides it) each assessed site's whole observed history up to
+    ``at`` is read once more for the LHASA 1.1 antecedent rainfall index and its ARI95.
+    """
     from minewatch.alerts.service import send_alert
     from minewatch.hazards.service import site_levels
     from minewatch.rain.service import site_series
@@ -91,7 +100,8 @@ def check_rainfall(uow: UnitOfWork, *, actor, at: dt.datetime, vault, thresholds
     at = at.astimezone(UTC)
     try:
         policy = dataclasses.replace(policy or RainPolicy(), **{k: v for k, v in (
-            ("thresholds", tuple(thresholds) if thresholds else None), ("min_level", min_level)) if v is not None})
+            ("thresholds", tuple(thresholds) if thresholds else None), ("min_level", min_level),
+            ("use_ari", use_ari)) if v is not None})
     except ValueError as exc:
         raise AlertInvalid(str(exc), code="rain_policy_invalid") from exc
     table = load_thresholds(thresholds_path)
@@ -118,7 +128,12 @@ def check_rainfall(uow: UnitOfWork, *, actor, at: dt.datetime, vault, thresholds
         if lv is not None:
             series = site_series(uow, actor=actor, site_code=site.code, start_utc=start, end_utc=end,
                                  max_distance_km=max_distance_km)
-            rain = assess_rain(series, chosen, at, policy)
+            history = None
+            if policy.use_ari:  # the whole record up to the check, for ARI95 (one more read per assessed site)
+                history = [x for x in site_series(uow, actor=actor, site_code=site.code, start_utc=HISTORY_START,
+                                                  end_utc=at, max_distance_km=max_distance_km)
+                           if x.kind == "observed"]
+            rain = assess_rain(series, chosen, at, policy, history=history)
         decision = decide_site(site.code, lv.level if lv else None, lv.source if lv else None, rain, policy)
         if decision.alert is None:
             outcomes.append(SiteOutcome(decision))
@@ -134,7 +149,8 @@ def check_rainfall(uow: UnitOfWork, *, actor, at: dt.datetime, vault, thresholds
             _record(uow, actor, site.id, period, at, decision, sent.alert_id)
         outcomes.append(SiteOutcome(decision, period, True, sorted(already), sent.alert_id, sent.recipients,
                                     sent.queued))
-    return CheckResult(at, dry_run, list(policy.thresholds), policy.min_level, policy.period_h, outcomes)
+    return CheckResult(at, dry_run, list(policy.thresholds), policy.min_level, policy.period_h, outcomes,
+                       policy.use_ari)
 
 
 def _record(uow: UnitOfWork, actor, site_id: int, period: dt.datetime, at: dt.datetime, decision, alert_id) -> None:

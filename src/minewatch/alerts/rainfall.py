@@ -24,8 +24,20 @@ Alerts are deduplicated per site and period: periods are fixed blocks of ``perio
 earlier runs; at most one watch and one warning are raised per site and period (a warning after a watch
 escalates; a watch after a warning adds nothing).
 
-The constants ``near_fraction``, ``horizon_h``, ``max_age_h`` and ``period_h`` are operating choices,
-not published values: they are settings (``MINEWATCH_RAIN_ALERT_*``) and marked provisional.
+Antecedent wetness (optional, ``use_ari``, on by default): the LHASA 1.1 rule (Kirschbaum & Stanley 2018;
+../shared/reference/hazards.md 5.2; nasa/LHASA ``LHASA.r``) "wet = ARI > ARI95" raises a **watch**, never a
+warning (the ARI is a wetness index, not a trigger). Per observed series of the site, over its whole stored
+history: daily totals on UTC days (a day with any missing step, or not wholly covered by the record, is
+missing, never zero), the ARI of the *judged day* (the last complete UTC day, the one ending at or before
+``at``; weights over it and the six days before), and ARI95, the 95th percentile of the daily ARI over the
+days up to the judged day (the record as it stood at ``at``). Not assessable, with the reason, when the
+history has fewer than ``ari_min_history_days`` days with an ARI (provisional 365: a percentile of a short
+record says little) or a day of the last seven is missing. The level gate and the dedup apply unchanged:
+the watch is one per site and period whatever raised it, and an intensity-duration warning still escalates.
+
+The constants ``near_fraction``, ``horizon_h``, ``max_age_h``, ``period_h`` and ``ari_min_history_days``
+are operating choices, not published values: they are settings (``MINEWATCH_RAIN_ALERT_*``) and marked
+provisional.
 """
 
 from __future__ import annotations
@@ -47,6 +59,9 @@ TEMPLATE_OF = {"watch": "landslide_watch", "warning": "landslide_warning"}  # al
 # Global and valid from about 10 min to 10 days (hazards.md 5.1): assessable on hourly and daily gauges
 # anywhere; a region with its own threshold sets it instead (javier-kumar2018 for Benguet and Baguio).
 DEFAULT_THRESHOLDS = ("caine1980",)
+ARI_RULE = "lhasa-ari"  # the name of the LHASA 1.1 antecedent rainfall index rule in evidence and alert rows
+ARI_QUANTILE = 95.0  # LHASA 1.1: wet when ARI > its 95th percentile at the location
+ANTECEDENT_DAYS = (1, 3, 5, 10)
 UTC = dt.timezone.utc
 
 
@@ -61,6 +76,8 @@ class RainPolicy:
     max_age_h: float = 6.0  # observed data older than this (beyond one step) are not assessable (provisional)
     period_h: int = 24  # dedup period, blocks aligned on 00:00 UTC (24: the UTC day)
     max_duration_h: float = 240.0  # longest window judged (10 days, Caine's upper bound); sets the look-back
+    use_ari: bool = True  # also judge the LHASA 1.1 antecedent rainfall index against the site's ARI95
+    ari_min_history_days: int = 365  # fewer days with an ARI: ARI95 is not assessable (provisional)
 
     def __post_init__(self):
         problems = []
@@ -78,6 +95,10 @@ class RainPolicy:
             problems.append("thresholds: give at least one threshold name")
         if not self.max_duration_h > 0:
             problems.append(f"max_duration_h {self.max_duration_h!r}: expected hours > 0")
+        if isinstance(self.ari_min_history_days, bool) or not (
+                isinstance(self.ari_min_history_days, int) and self.ari_min_history_days >= 7):
+            problems.append(f"ari_min_history_days {self.ari_min_history_days!r}: expected a whole number of "
+                            "days >= 7")
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -100,15 +121,32 @@ class Evidence:
     intensity_mm_per_h: float | None = None
     threshold_mm_per_h: float | None = None
     note: str | None = None  # why it is not assessable
+    # the LHASA 1.1 rule (threshold == ARI_RULE; ratio = ARI / ARI95; end_utc = end of the judged day)
+    ari_mm_per_day: float | None = None
+    ari95_mm_per_day: float | None = None
+    history_days: int | None = None  # days of the history with an ARI (the percentile's sample)
+    antecedent_mm: dict[str, float | None] | None = None  # {"1d": mm, "3d": ..., "5d": ..., "10d": ...}
 
     @property
     def assessable(self) -> bool:
         return self.ratio is not None
 
+    @property
+    def wet(self) -> bool:
+        """LHASA 1.1 "wet": ARI > ARI95 (strictly), for the ARI rule only."""
+        return (self.threshold == ARI_RULE and self.ari_mm_per_day is not None
+                and self.ari95_mm_per_day is not None and self.ari_mm_per_day > self.ari95_mm_per_day)
+
     def as_dict(self) -> dict:
         d = asdict(self)
         d["end_utc"] = self.end_utc.isoformat() if self.end_utc else None
+        if self.threshold != ARI_RULE:  # an intensity-duration evidence keeps its fields only
+            for k in _ARI_FIELDS:
+                d.pop(k)
         return d
+
+
+_ARI_FIELDS = ("ari_mm_per_day", "ari95_mm_per_day", "history_days", "antecedent_mm")
 
 
 @dataclass(frozen=True)
@@ -116,13 +154,19 @@ class RainAssessment:
     """The rainfall alone: warning | watch | none | not_assessable, the evidence that decided and all the rest."""
 
     decision: str
-    rule: str | None  # "observed >= 1", "observed >= 0.8", "forecast >= 1 within 48 h"
+    rule: str | None  # "observed >= 1", "observed >= 0.8", "forecast >= 1 within 48 h", "ARI > ARI95"
     decisive: Evidence | None
     evidence: tuple[Evidence, ...] = ()
 
     @property
     def notes(self) -> list[str]:
         return [f"{e.threshold} on {e.series} ({e.basis}): {e.note}" for e in self.evidence if e.note]
+
+    @property
+    def ari(self) -> Evidence | None:
+        """The assessable ARI evidence with the largest ARI / ARI95 (None when none was assessable)."""
+        return max((e for e in self.evidence if e.threshold == ARI_RULE and e.assessable),
+                   key=lambda e: e.ratio, default=None)
 
 
 @dataclass(frozen=True)
@@ -147,6 +191,10 @@ class SiteDecision:
             out["rule"] = self.rain.rule
             if self.rain.decisive is not None:
                 out.update({k: v for k, v in self.rain.decisive.as_dict().items() if k != "note"})
+            ari = self.rain.ari
+            if ari is not None:  # the antecedent wetness, whatever decided
+                out["ari"] = {k: v for k, v in ari.as_dict().items() if k in _ARI_FIELDS + ("series", "ratio")}
+                out["ari"]["wet"] = ari.wet
             if self.rain.notes:
                 out["notes"] = self.rain.notes
         return out
@@ -310,12 +358,106 @@ def _forecast(name, threshold, observed, forecast, at, policy, exceed) -> Eviden
     return _evidence(name, threshold, "forecast", joined.key, exc, idx[int(np.nanargmax(ratios))])
 
 
+def daily_totals(series: RainSeries) -> tuple[np.ndarray, np.ndarray]:
+    """Rainfall (mm) of each UTC day the series touches, oldest first: (days ``datetime64[D]``, totals).
+
+    A day is the sum of its steps; a day with a missing step (NaN), or not wholly covered by the record (the
+    first and last days of a record starting or ending mid-day), is NaN, never zero. Raises ``ValueError``
+    when the step does not divide a day or the steps do not start on a multiple of the step from 00:00 UTC.
+
+    >>> s = RainSeries("x", np.array(["2020-01-01T12", "2020-01-02T00", "2020-01-02T12", "2020-01-03T00"],
+    ...                              dtype="datetime64[s]"), np.array([1.0, 2.0, 3.0, 4.0]), dt.timedelta(hours=12))
+    >>> days, mm = daily_totals(s)
+    >>> [str(d) for d in days], mm.tolist()
+    (['2020-01-01', '2020-01-02', '2020-01-03'], [nan, 5.0, nan])
+    """
+    step_s = int(series.step.total_seconds())
+    if step_s <= 0 or 86400 % step_s:
+        raise ValueError(f"a step of {series.step_h:g} h does not divide a day: no daily totals")
+    start = np.asarray(series.start_utc).astype("datetime64[s]")
+    if not len(start):
+        return np.array([], dtype="datetime64[D]"), np.array([], dtype=float)
+    offset = start.astype("int64") % step_s
+    if offset.any():
+        bad = start[np.nonzero(offset)[0][0]]
+        raise ValueError(f"step {bad} does not start on a multiple of {series.step_h:g} h from 00:00 UTC: "
+                         "its rain cannot be given to one UTC day")
+    day = start.astype("datetime64[D]")
+    idx = (day - day[0]).astype("int64")
+    depth = np.asarray(series.depth_mm, dtype=float)
+    ok = ~np.isnan(depth)
+    n = int(idx[-1]) + 1
+    total = np.bincount(idx, weights=np.where(ok, depth, 0.0), minlength=n)
+    count = np.bincount(idx, weights=ok.astype(float), minlength=n)
+    total[count < 86400 // step_s] = np.nan
+    return day[0] + np.arange(n), total
+
+
+def _none_if_nan(x: float) -> float | None:
+    return None if x is None or math.isnan(x) else float(x)
+
+
+def assess_ari(series: RainSeries, at: dt.datetime, policy: RainPolicy) -> Evidence:
+    """The LHASA 1.1 rule on one observed series' history: ARI of the judged day against the series' ARI95.
+
+    The judged day is the last complete UTC day, the one ending at or before ``at``;
+    ``ARI = sum_k w_k P_{t-k} / sum_k w_k``, ``w_k = (k + 1)**-2``, k = 0..6 (mm/day,
+    :func:`minewatch.rain.thresholds.ari_series`), and ARI95 its 95th percentile over the days up to the
+    judged day (:func:`minewatch.rain.thresholds.ari_percentile`). ``ratio = ARI / ARI95``: wet when > 1.
+    Reference: Kirschbaum & Stanley (2018), Earth's Future 6:505-523; nasa/LHASA ``LHASA.r``.
+    """
+    from minewatch.rain.thresholds import ARI_DAYS, antecedent_sums, ari_percentile, ari_series
+
+    def unassessable(note, **kw):
+        return Evidence(ARI_RULE, "observed", series.key, note=note, **kw)
+
+    try:
+        days, totals = daily_totals(series)
+    except ValueError as exc:
+        return unassessable(str(exc))
+    judged = np.datetime64(_utc(at).replace(tzinfo=None), "D") - np.timedelta64(1, "D")
+    end = _py(np.datetime64(judged + np.timedelta64(1, "D"), "s"))
+    if not len(days) or days[0] > judged:
+        return unassessable(f"no complete UTC day of rainfall before {end.isoformat()}")
+    keep = days <= judged  # nothing after the check: the record as it stood at ``at``
+    days, totals = days[keep], totals[keep]
+    if days[-1] < judged:  # the record stops before the judged day: those days are missing
+        extra = np.arange(days[-1] + np.timedelta64(1, "D"), judged + np.timedelta64(1, "D"))
+        days, totals = np.concatenate((days, extra)), np.concatenate((totals, np.full(len(extra), np.nan)))
+    values = ari_series(totals)
+    history = int(np.count_nonzero(~np.isnan(values)))
+    sums = antecedent_sums(series, end, ANTECEDENT_DAYS)
+    antecedent = {f"{d}d": _none_if_nan(v) for d, v in sums.items()}
+    ari_now = _none_if_nan(values[-1]) if len(values) else None
+    problems = []
+    week = np.arange(judged - np.timedelta64(ARI_DAYS - 1, "D"), judged + np.timedelta64(1, "D"))
+    have = dict(zip(days.tolist(), totals.tolist()))
+    missing = [str(d) for d in week if math.isnan(have.get(d.item(), math.nan))]
+    if missing:
+        problems.append(f"no complete rainfall on {', '.join(missing)} (UTC days) in the {ARI_DAYS} days "
+                        f"ending {end.isoformat()}")
+    if history < policy.ari_min_history_days:
+        problems.append(f"a history of {history} days with an ARI is shorter than the "
+                        f"{policy.ari_min_history_days} days set (ari_min_history_days) for its 95th percentile")
+    if problems:
+        return unassessable("; ".join(problems), end_utc=end, ari_mm_per_day=ari_now, history_days=history,
+                            antecedent_mm=antecedent)
+    ari95 = ari_percentile(totals, ARI_QUANTILE)
+    if not ari95 > 0:
+        return unassessable(f"ARI95 is 0 mm/day over {history} days (a record without rain)", end_utc=end,
+                            ari_mm_per_day=ari_now, history_days=history, antecedent_mm=antecedent)
+    return Evidence(ARI_RULE, "observed", series.key, ari_now / ari95, end, ari_mm_per_day=ari_now,
+                    ari95_mm_per_day=ari95, history_days=history, antecedent_mm=antecedent)
+
+
 def assess_rain(series: list[RainSeries], thresholds: dict, at: dt.datetime, policy: RainPolicy,
-                exceed: Callable | None = None) -> RainAssessment:
+                exceed: Callable | None = None, history: list[RainSeries] | None = None) -> RainAssessment:
     """Warning, watch, none or not assessable for one site's series (observed and forecast) at ``at``.
 
     ``thresholds`` maps a name to a :class:`~minewatch.rain.thresholds.Threshold`; ``exceed`` is
-    :func:`minewatch.rain.thresholds.exceedance` (replaceable in tests).
+    :func:`minewatch.rain.thresholds.exceedance` (replaceable in tests). With ``policy.use_ari`` the
+    observed series of ``history`` (their whole stored record; default ``series``) are judged by
+    :func:`assess_ari`: a wet one raises a watch when the intensity-duration thresholds raise nothing.
     """
     if exceed is None:
         from minewatch.rain.thresholds import exceedance as exceed
@@ -336,13 +478,20 @@ def assess_rain(series: list[RainSeries], thresholds: dict, at: dt.datetime, pol
     fc = [e for e in ev if e.basis == "forecast" and e.assessable]
     top = max(obs, key=lambda e: e.ratio, default=None)
     top_fc = max(fc, key=lambda e: e.ratio, default=None)
+    if policy.use_ari:
+        past = [s for s in (series if history is None else history) if s.kind == "observed"]
+        ev += [assess_ari(s, at, policy) for s in past] or [
+            Evidence(ARI_RULE, "observed", "-", note="no observed rainfall series represents this site")]
+    wet = max((e for e in ev if e.wet and e.assessable), key=lambda e: e.ratio, default=None)
     if top is not None and top.ratio >= 1:
         return RainAssessment("warning", "observed >= 1", top, tuple(ev))
     if top is not None and top.ratio >= policy.near_fraction:
         return RainAssessment("watch", f"observed >= {policy.near_fraction:g}", top, tuple(ev))
     if top_fc is not None and top_fc.ratio >= 1:
         return RainAssessment("watch", f"forecast >= 1 within {policy.horizon_h:g} h", top_fc, tuple(ev))
-    if top is None:
+    if wet is not None:
+        return RainAssessment("watch", "ARI > ARI95", wet, tuple(ev))
+    if top is None:  # a dry antecedent index alone does not say that no trigger is coming
         return RainAssessment("not_assessable", None, None, tuple(ev))
     return RainAssessment("none", None, top, tuple(ev))
 

@@ -65,6 +65,28 @@ def register(cli: click.Group) -> None:
                 level = site.level or "not covered"
                 click.echo(f"  {site.code}  {level:<10} {site.people_exposed:>3} people  {site.reason}")
             click.echo(f"  rasters in {hz.run_dir}; site maps in {app.settings.files_dir / 'hazard'}")
+            if hz.validation:
+                v = hz.validation
+                click.echo(f"\nLandslide susceptibility (issue 8), spatial cross-validation on the Ecuador inventory "
+                           f"(k-means folds, 5 x 100): ROC AUC {v['susceptibility']:.3f} for the susceptibility model, "
+                           f"{v['glm']:.3f} for a logistic regression on terrain, {v['slope']:.3f} for slope alone "
+                           f"(published for that regression on these data: {v['peer']:.2f}); ROC curves {v['roc']}.")
+                levels = ", ".join(f"{s.code} {s.susceptibility_level}" for s in hz.assessment.sites
+                                   if s.susceptibility_level)
+                click.echo(f"  Susceptibility level of the demo sites (the model is fitted on the same inventory): "
+                           f"{levels}")
+        if res.rain is not None:
+            r = res.rain
+            click.echo(f"\nRainfall early warning: real IMERG rainfall before the Magelang landslide of 17 March 2018 "
+                       f"({r.total_mm:.0f} mm in {r.steps / 2:.0f} h), REPLAYED over the demo sites to end at "
+                       f"{r.at:%Y-%m-%d %H:%M} UTC; 'rain check' with the {r.threshold} threshold:")
+            for code, level, decision, raised, recipients, queued in r.sites:
+                what = (f"{decision}: alert to {recipients} people, {queued} SMS queued" if raised else
+                        decision.replace("_", " ") if decision != "warning" and decision != "watch" else
+                        f"{decision}: already raised today")
+                click.echo(f"  {code}  level {level or '-':<10} {what}")
+            if r.skipped:
+                click.echo("  not sent: " + ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in r.skipped.items() if n))
         if res.labour:
             click.echo("\nChild labour by the ILO C138/C182 age and task rules (minewatch labour check):")
             for kind, label in (("visit", "at each site's latest visit"), ("assignment", "in people's assignments")):
@@ -96,6 +118,10 @@ Where to look:
   .venv/bin/minewatch water screen --guidelines who-dw
   .venv/bin/minewatch mercury baseline
   .venv/bin/minewatch hazard sites --run {home / 'demo' / 'hazard' / 'landslide'}
+  .venv/bin/minewatch rain series
+{f"  .venv/bin/minewatch rain check --threshold guzzetti2008 --at {res.rain.at:%Y-%m-%dT%H:%MZ} --dry-run" if res.rain else ""}
+  .venv/bin/minewatch alerts list
+  .venv/bin/minewatch calc threshold --name javier-kumar2018 --duration-h 48 --json
   .venv/bin/minewatch calc fs --slope-deg 35 --friction-deg 32 --cohesion-pa 2000 --soil-depth-m 1.5 --soil-density 1800 --wetness 0.8""")
         if no_serve:
             return

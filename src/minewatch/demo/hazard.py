@@ -30,6 +30,7 @@ SEED = 2018  # Itogon, September 2018
 # The Ecuador DEM covers a montane forest reserve: natural forest roots, as they are today. The sites
 # are mines in that forest; the hazard of the bare pits themselves needs their polygons marked "pit".
 LANDCOVER = "natural forest"
+VALIDATION_REPETITIONS = 100  # as the issue asks (about 10 s)
 
 
 @dataclass
@@ -38,6 +39,7 @@ class HazardDemo:
     run_dir: Path
     summary: dict
     assessment: object
+    validation: dict | None = None  # AUC mean of each model of the susceptibility validation (real data only)
 
 
 def _generated_dem(path: Path, n: int = 200, dx: float = 10.0) -> Path:
@@ -95,13 +97,18 @@ def run_hazard_demo(app, actor, *, shared: Path | None, on_step=print) -> Hazard
                         "underground" if i % 2 else "open pit", "active"])
     with open(people_csv, "w", newline="", encoding="utf-8") as fh, open(work_csv, "w", newline="", encoding="utf-8") as fw:
         wp, wa = csv.writer(fh), csv.writer(fw)
-        wp.writerow(["external_id", "birth_year", "consent_data", "consent_data_at"])
+        wp.writerow(["external_id", "birth_year", "consent_data", "consent_data_at", "phone", "consent_alerts",
+                     "consent_alerts_at"])
         wa.writerow(["person", "site", "task", "valid_from"])
         n = 0
         for i, count in enumerate(PEOPLE_PER_SITE[:len(points)], start=1):
             for _ in range(count):
                 n += 1
-                wp.writerow([f"HZ-P-{n:04d}", TEENAGERS.get(n, 1972 + (n * 7) % 30), "yes", "2024-01-15"])
+                # Phones in Ofcom's range kept for drama (+44 7700 900000-900999): never a real person's.
+                # Every fifth person has not agreed to alerts, and gets none.
+                alerts = "no" if n % 5 == 0 else "yes"
+                wp.writerow([f"HZ-P-{n:04d}", TEENAGERS.get(n, 1972 + (n * 7) % 30), "yes", "2024-01-15",
+                             f"+447700900{n:03d}", alerts, "2024-01-15"])
                 wa.writerow([f"HZ-P-{n:04d}", f"HZ-DEMO-{i:02d}", "digging", "2024-01-15"])
     for kind, path in (("sites", sites_csv), ("people", people_csv), ("assignments", work_csv)):
         with app.uow() as uow:
@@ -113,8 +120,34 @@ def run_hazard_demo(app, actor, *, shared: Path | None, on_step=print) -> Hazard
     import json
 
     summary = json.loads(Path(outputs["summary"]).read_text(encoding="utf-8"))
+    validation = None
+    if shared is not None:
+        validation = _susceptibility(app, actor, shared, dem_path, run_dir, work, on_step)
     with app.uow() as uow:
         assessment = assess_sites(uow, actor=actor, run_dir=run_dir, files_dir=app.settings.files_dir,
                                   site_codes=[f"HZ-DEMO-{i:02d}" for i in range(1, len(points) + 1)],
                                   today=dt.date.today())
-    return HazardDemo(label, run_dir, summary, assessment)
+    return HazardDemo(label, run_dir, summary, assessment, validation)
+
+
+def _susceptibility(app, actor, shared: Path, dem_path: Path, run_dir: Path, work: Path, on_step) -> dict:
+    """The susceptibility model checked by spatial cross-validation on the Ecuador inventory (issue 8),
+    fitted on all of it and mapped over the DEM into the run folder (so that the site assessment gives each
+    site its susceptibility level); the report is saved for the web page. {model: AUC mean} and the peer's."""
+    import shutil
+
+    from minewatch.geomodels.susceptibility.tool import validate
+    from minewatch.hazards.service import save_validation
+
+    on_step(f"landslide susceptibility: spatial cross-validation on the inventory's 350 points "
+            f"(5 folds x {VALIDATION_REPETITIONS} repetitions), then the map ...")
+    out = work / "validation"
+    paths = validate(shared.joinpath(*ECUADOR_POINTS), dem_path, out, band=4, repetitions=VALIDATION_REPETITIONS,
+                     seed=0, apply=True)
+    shutil.copy2(paths["susceptibility"], run_dir / "susceptibility.tif")
+    save_validation(actor=actor, files_dir=app.settings.files_dir, report_dir=out)
+    import json
+
+    report = json.loads(Path(paths["report"]).read_text(encoding="utf-8"))
+    return {**{m: v["auc_mean"] for m, v in report["models"].items()}, "peer": report["peer"]["auroc_mean"],
+            "roc": str(paths["roc"])}

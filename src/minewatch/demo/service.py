@@ -31,6 +31,7 @@ class DemoResult:
     labour: dict = field(default_factory=dict)  # source type -> {classification or kind: findings}
     water: dict = field(default_factory=dict)  # the Pilcomayo import and its WHO screening (shared data only)
     mercury: dict = field(default_factory=dict)  # the country row of the Annex C 1(d) baseline
+    rain: object = None  # demo.rain.RainDemo: the replayed storm, rain check and its alerts (shared data only)
 
 
 WATER_FILE = ("pilcomayo-mining-water-quality", "calidad_agua_20250711060422.csv")
@@ -86,6 +87,11 @@ def run_demo(app, *, on_step=print, shared_data: Path | None = None, demo_login:
 
     on_step("hazard demo: sites, people and their work on a hillside ...")
     result.hazard = run_hazard_demo(app, actor, shared=data, on_step=on_step)
+    if data is not None and result.hazard.validation is not None:
+        from minewatch.demo.rain import run_rain_demo
+
+        codes = [v.code for v in result.hazard.assessment.sites]
+        result.rain = run_rain_demo(app, actor, shared=data, site_codes=codes, on_step=on_step)
     if demo_login:
         # A fresh password at each run, printed for the person trying the demo (the admin's first
         # one-time password was printed only when the organisation was created).
