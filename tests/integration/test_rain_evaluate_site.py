@@ -43,3 +43,20 @@ def test_evaluate_from_the_database_equals_evaluate_from_the_file(app, cli, acto
     assert from_db["summary"][0]["events"] == 1
     unknown = cli(*common, "--site", "NOPE-1", "--out", str(tmp_path / "x"), ok=False)
     assert unknown.exit_code != 0 and "NOPE-1" in unknown.output
+
+
+@pytest.mark.shared_data
+def test_evaluate_the_stored_rainfall_by_default(app, cli, tmp_path):
+    """Without --rain or --site, each event takes the stored series keyed by its id (the Central Java file's
+    coord_id is the event ID): the same table as from the file."""
+    folder = shared_data_path("central-java-landslide-rainfall")
+    events = folder / "idn_nhr_ls_3308_magelang_2018_p_example.csv"
+    common = ["rain", "evaluate", "--events", str(events), "--threshold", "builtin", "--json"]
+    none = cli(*common, "--out", str(tmp_path / "none"), ok=False)
+    assert none.exit_code != 0 and "no stored observed rainfall" in none.output
+    cli("rain", "import", str(_java()), "--tz", "UTC", "--units", "mm/h", "--repair", REPAIR)
+    stored = json.loads(cli(*common, "--out", str(tmp_path / "db")).output)
+    from_file = json.loads(cli(*common, "--rain", str(_java()), "--tz", "UTC", "--units", "mm/h", "--repair", REPAIR,
+                               "--out", str(tmp_path / "file")).output)
+    assert stored["summary"] == from_file["summary"]
+    assert {s["threshold"]: s["caught"] for s in stored["summary"]}["guzzetti2008"] == 8

@@ -7,6 +7,16 @@ import click
 from minewatch.cli.common import CliState, echo_json, pass_state
 
 
+def _window(events) -> tuple:
+    """From 30 days before the first event to a day after the last (UTC), the rainfall an evaluation reads."""
+    import datetime as dt
+
+    first = min(e.time_utc for e in events).astype("datetime64[s]").item()
+    last = max(e.time_utc for e in events).astype("datetime64[s]").item()
+    return ((first - dt.timedelta(days=30)).replace(tzinfo=dt.timezone.utc),
+            (last + dt.timedelta(days=1)).replace(tzinfo=dt.timezone.utc))
+
+
 @click.command("evaluate")
 @click.option("--events", "events_path", type=click.Path(exists=True, dir_okay=False), required=True,
               help="CSV of dated landslides: id,time[,latitude,longitude] or the ID,Lon,Lat,DD,MM,YYYY,TimeWIB layout.")
@@ -16,7 +26,8 @@ from minewatch.cli.common import CliState, echo_json, pass_state
 @click.option("--thresholds", "thresholds_path", type=click.Path(exists=True, dir_okay=False),
               help="YAML or CSV file of user-defined regional thresholds.")
 @click.option("--rain", "rain_path", type=click.Path(exists=True, dir_okay=False),
-              help="Rainfall file (CSV or NetCDF, read as 'rain import' reads it).")
+              help="Rainfall file (CSV or NetCDF, read as 'rain import' reads it) [the stored rainfall: "
+                   "the series keyed by the event's id, else the nearest within MINEWATCH_RAIN_MAX_DISTANCE_KM].")
 @click.option("--tz", help="Time zone of rainfall times without an offset (IANA name or UTC).")
 @click.option("--units", help="Units of the rainfall values in a CSV: mm, mm/h, in, in/h.")
 @click.option("--repair", type=click.Choice(["clock-from-row-order"]),
@@ -46,7 +57,6 @@ def evaluate_cmd(state: CliState, events_path, events_tz, names, thresholds_path
         --threshold builtin --out evaluation/
     """
     import csv
-    import datetime as dt
     from pathlib import Path
 
     from minewatch.errors import InvalidInput
@@ -55,8 +65,9 @@ def evaluate_cmd(state: CliState, events_path, events_tz, names, thresholds_path
     from minewatch.rain.evaluation_plots import plot_evaluation
     from minewatch.rain.thresholds import builtin_thresholds, load_thresholds
 
-    if (rain_path is None) == (site_code is None):
-        raise InvalidInput("give the rainfall either as --rain FILE or as --site CODE (one of them)")
+    if rain_path is not None and site_code is not None:
+        raise InvalidInput("give the rainfall as --rain FILE or as --site CODE, not both (neither: the stored "
+                           "rainfall, matched to each event by series key or nearest location)")
     if map_mm is not None and not (map_mm > 0):
         raise InvalidInput(f"--map-mm {map_mm:g} is out of range: it must be > 0")
     known = load_thresholds(thresholds_path)
@@ -73,13 +84,20 @@ def evaluate_cmd(state: CliState, events_path, events_tz, names, thresholds_path
 
         read = read_rain(rain_path, tz=tz, units=units, repair=repair, fmt=fmt)
         series_of = ev.match_series(events, read.series)
+    elif site_code is None:  # the organisation's stored rainfall, by series key or nearest location
+        from minewatch.rain.service import stored_series
+
+        start, end = _window(events)
+        with state.app.uow() as uow:
+            stored = stored_series(uow, actor=state.actor(), start_utc=start, end_utc=end)
+        if not stored:
+            raise InvalidInput(f"no stored observed rainfall between {start:%Y-%m-%d} and {end:%Y-%m-%d}: import it "
+                               "with 'minewatch rain import', or give --rain FILE")
+        series_of = ev.match_series(events, stored, max_distance_km=state.app.settings.rain_max_distance_km)
     else:
         from minewatch.rain.service import site_series
 
-        first = min(e.time_utc for e in events).astype("datetime64[s]").item()
-        last = max(e.time_utc for e in events).astype("datetime64[s]").item()
-        start = (first - dt.timedelta(days=30)).replace(tzinfo=dt.timezone.utc)
-        end = (last + dt.timedelta(days=1)).replace(tzinfo=dt.timezone.utc)
+        start, end = _window(events)
         with state.app.uow() as uow:
             stored = [s for s in site_series(uow, actor=state.actor(), site_code=site_code, start_utc=start,
                                              end_utc=end, max_distance_km=state.app.settings.rain_max_distance_km)

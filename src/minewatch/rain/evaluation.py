@@ -153,22 +153,29 @@ def _episode(exc: Exceedance, i0: int, i1: int) -> AlarmEpisode:
                         peak_ratio=float(np.nanmax(exc.ratio[i0:i1 + 1])))
 
 
-def match_series(events: Sequence[LandslideEvent], series: Sequence[RainSeries]) -> dict[str, RainSeries]:
-    """The series of each event: same key as the event id, else the only series, else the nearest one."""
+def match_series(events: Sequence[LandslideEvent], series: Sequence[RainSeries], *,
+                 max_distance_km: float | None = None) -> dict[str, RainSeries]:
+    """The series of each event: same key as the event id, else the only series, else the nearest one;
+    with ``max_distance_km``, the only or nearest series must lie within it (else RainInvalid)."""
     by_key = {s.key: s for s in series}
     out: dict[str, RainSeries] = {}
     for ev in events:
         if ev.id in by_key:
             out[ev.id] = by_key[ev.id]
-        elif len(series) == 1:
+            continue
+        if len(series) == 1 and max_distance_km is None:
             out[ev.id] = series[0]
-        else:
-            located = [s for s in series if s.latitude is not None and s.longitude is not None]
-            if ev.latitude is None or ev.longitude is None or not located:
-                raise RainInvalid(f"event {ev.id!r}: no rainfall series with key {ev.id!r}, and no coordinates "
-                                  "to choose the nearest of several series", code="rain_invalid")
-            out[ev.id] = min(located, key=lambda s: _distance_km(ev.latitude, ev.longitude, s.latitude,
-                                                                  s.longitude))
+            continue
+        located = [s for s in series if s.latitude is not None and s.longitude is not None]
+        if ev.latitude is None or ev.longitude is None or not located:
+            raise RainInvalid(f"event {ev.id!r}: no rainfall series with key {ev.id!r}, and no coordinates "
+                              "to choose the nearest series", code="rain_invalid")
+        near = min(located, key=lambda s: _distance_km(ev.latitude, ev.longitude, s.latitude, s.longitude))
+        d = _distance_km(ev.latitude, ev.longitude, near.latitude, near.longitude)
+        if max_distance_km is not None and d > max_distance_km:
+            raise RainInvalid(f"event {ev.id!r}: no rainfall series with key {ev.id!r}, and the nearest "
+                              f"({near.key!r}) is {d:.1f} km away, beyond {max_distance_km:g} km", code="rain_invalid")
+        out[ev.id] = near
     return out
 
 

@@ -64,6 +64,10 @@ def located_series(s: Session, actor, kind: str) -> list[RainSeriesRecord]:
     return list(s.execute(stmt.order_by(RainSeriesRecord.key)).scalars())
 
 
+def series_of_kind(s: Session, actor, kind: str) -> list[RainSeriesRecord]:
+    return list(s.execute(_series(actor).where(RainSeriesRecord.kind == kind).order_by(RainSeriesRecord.key)).scalars())
+
+
 def series_list(s: Session, actor) -> list:
     """(series, site code or None, steps, missing steps, first start, last start) of the organisation."""
     obs = (sa.select(RainObservation.series_id, sa.func.count().label("n"),

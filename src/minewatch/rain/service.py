@@ -291,3 +291,20 @@ def site_series(uow: UnitOfWork, *, actor, site_code: str, start_utc: dt.datetim
         if rows:
             out.append(_to_series(record, rows))
     return out
+
+
+def stored_series(uow: UnitOfWork, *, actor, start_utc: dt.datetime, end_utc: dt.datetime,
+                  kind: str = "observed") -> list[RainSeries]:
+    """Every stored series of ``kind`` of the organisation, clipped to [start_utc, end_utc); those with no
+    step in the window are left out."""
+    _require(actor, "registry.read", "read rainfall")
+    for name, t in (("start_utc", start_utc), ("end_utc", end_utc)):
+        if t.tzinfo is None:
+            raise RainInvalid(f"{name} must be an aware UTC datetime")
+    s = uow.session
+    out = []
+    for record in repo.series_of_kind(s, actor, kind):
+        rows = repo.observations(s, actor, record.id, start_utc, end_utc)
+        if rows:
+            out.append(_to_series(record, rows))
+    return out
