@@ -25,6 +25,8 @@ RUNS = [
      ["bench_landslide_probability.py"]),
     ("20,000 x 20,000 DEM: slope and factor of safety block-wise, peak memory", ["bench_large_raster.py"],
      ["bench_large_raster.py", "--n", "2000"]),
+    ("RUSLE + SDR at 500 and 4000 vs InVEST 3.20 SDR", ["bench_erosion.py"],
+     ["bench_erosion.py", "--sizes", "500", "--repeat", "1"]),
 ]
 
 
