@@ -67,9 +67,11 @@ def progress(label: str, total: int | None = None, *, enabled: bool | None = Non
                   disable=not show, transient=False, console=None) as bar:
         task = bar.add_task(label, total=total)
 
-        def advance(n: int = 1, total: int | None = None) -> None:
+        def advance(n: int = 1, total: int | None = None, description: str | None = None) -> None:
             if total is not None:
                 bar.update(task, total=total)
+            if description is not None:
+                bar.update(task, description=description)
             bar.advance(task, n)
 
         yield advance

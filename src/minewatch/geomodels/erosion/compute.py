@@ -60,8 +60,9 @@ def ls_mccool(filled: np.ndarray, x_size: float, y_size: float, l_max: float = 1
 def compute(dem: np.ndarray, *, erosivity, erodibility, c_factor: np.ndarray, p_factor: np.ndarray,
             x_size: float, y_size: float, ls_convention: str = "invest", sdr_outputs: bool = True,
             threshold_flow_accumulation: float = 1000, k: float = 2.0, ic0: float = 0.5,
-            sdr_max: float = 0.8, l_max: float = 122.0) -> dict[str, np.ndarray]:
-    """RUSLE (and SDR) on co-registered arrays; keys are InVEST's output names (see ``OUTPUTS``).
+            sdr_max: float = 0.8, l_max: float = 122.0, on_stage=None) -> dict[str, np.ndarray]:
+    """RUSLE (and SDR) on co-registered arrays; keys are InVEST's output names (see ``OUTPUTS``);
+    ``on_stage(name)`` is called after "route", "LS", "USLE" and "SDR".
 
     ``erosivity`` (MJ mm ha-1 h-1 yr-1) and ``erodibility`` (t ha h ha-1 MJ-1 mm-1) are arrays or
     numbers; numbers are rounded to float32 as a float32 GeoTIFF would hold them, so a constant
@@ -79,14 +80,10 @@ def compute(dem: np.ndarray, *, erosivity, erodibility, c_factor: np.ndarray, p_
             raise InvalidInput(f"an input raster has shape {v.shape}, the DEM {dem.shape}")
         return v
 
-    out = sdr.invest_sdr(dem, grid(erosivity), grid(erodibility), grid(c_factor), grid(p_factor),
-                         x_size=x_size, y_size=y_size, threshold_flow_accumulation=threshold_flow_accumulation,
-                         k=k, ic0=ic0, sdr_max=sdr_max, l_max=l_max, with_sdr=sdr_outputs)
-    if ls_convention == "mccool":
-        ls = np.where(np.isnan(out["ls"]), np.nan, ls_mccool(out["pit_filled_dem"], x_size, y_size, l_max))
-        rk = sdr.rkls(ls, grid(erosivity), grid(erodibility), out["stream"])
-        cp = (grid(c_factor) * grid(p_factor)).astype(np.float32)
-        out.update(ls=ls, rkls=rk, usle=sdr.usle(rk, cp))
-        if sdr_outputs:
-            out["sed_export"] = out["usle"] * out["sdr_factor"]
-    return out
+    def mccool(r, ls):
+        return np.where(np.isnan(ls), np.nan, ls_mccool(r.filled, x_size, y_size, l_max))
+
+    return sdr.invest_sdr(dem, grid(erosivity), grid(erodibility), grid(c_factor), grid(p_factor),
+                          x_size=x_size, y_size=y_size, threshold_flow_accumulation=threshold_flow_accumulation,
+                          k=k, ic0=ic0, sdr_max=sdr_max, l_max=l_max, with_sdr=sdr_outputs,
+                          ls_override=mccool if ls_convention == "mccool" else None, on_stage=on_stage)

@@ -207,20 +207,26 @@ def sdr_factor(ic: np.ndarray, stream: np.ndarray, *, k: float = 2.0, ic0: float
 def invest_sdr(dem: np.ndarray, erosivity: np.ndarray, erodibility: np.ndarray, c_factor: np.ndarray,
                p_factor: np.ndarray, *, x_size: float, y_size: float, threshold_flow_accumulation: float = 1000,
                k: float = 2.0, ic0: float = 0.5, sdr_max: float = 0.8, l_max: float = 122.0,
-               with_sdr: bool = True) -> dict[str, np.ndarray]:
+               with_sdr: bool = True, ls_override=None, on_stage=None) -> dict[str, np.ndarray]:
     """InVEST 3.20.2 SDR (MFD) on co-registered arrays; returns InVEST's rasters by InVEST's names.
 
     Cells where any input is NaN are nodata everywhere (InVEST's mutual mask). Outputs: ``slope``
     (%), ``flow_accumulation``, ``ls``, ``stream``, ``rkls``, ``usle`` and, with ``with_sdr``,
-    ``d_up``, ``d_dn``, ``ic``, ``sdr_factor``, ``sed_export``.
+    ``d_up``, ``d_dn``, ``ic``, ``sdr_factor``, ``sed_export``. ``ls_override(route, ls)`` may replace
+    InVEST's LS (another convention); ``on_stage(name)`` is called after "route", "LS", "USLE" and "SDR".
     """
+    stage = on_stage or (lambda name: None)
     valid = ~(np.isnan(dem) | np.isnan(erosivity) | np.isnan(erodibility) | np.isnan(c_factor)
               | np.isnan(p_factor))
     dem = np.where(valid, dem, np.nan)
     cell = abs(float(x_size))
     r = route(dem, x_size, y_size)
     stream = streams(r, threshold_flow_accumulation)
+    stage("route")
     ls = ls_invest(r.slope_pct, r.flow_accumulation, cell, l_max)
+    if ls_override is not None:
+        ls = ls_override(r, ls)
+    stage("LS")
     erosivity = np.where(valid, erosivity, np.nan)
     erodibility = np.where(valid, erodibility, np.nan)
     rk = rkls(ls, erosivity, erodibility, stream)
@@ -228,11 +234,13 @@ def invest_sdr(dem: np.ndarray, erosivity: np.ndarray, erodibility: np.ndarray, 
     out = {"pit_filled_dem": r.filled, "slope": r.slope_pct, "flow_direction": r.flow_direction,
            "flow_accumulation": r.flow_accumulation, "ls": ls, "stream": stream, "rkls": rk,
            "usle": usle(rk, cp)}
+    stage("USLE")
     if not with_sdr:
         return out
     ic = connectivity(r, np.where(valid, c_factor, np.nan), stream, cell)
     sdr = sdr_factor(ic["ic"], stream, k=k, ic0=ic0, sdr_max=sdr_max)
     out.update(ic, sdr_factor=sdr, sed_export=out["usle"] * sdr)
+    stage("SDR")
     return out
 
 

@@ -59,7 +59,7 @@ def _on_grid(value, grid, what: str):
     return other.values
 
 
-def _watershed_ids(path, grid) -> tuple[np.ndarray, list[int]]:
+def watershed_ids(path, grid) -> tuple[np.ndarray, list[int]]:
     """Rasterise the polygons of ``path`` (cell centres inside) to 1-based feature numbers."""
     import pyogrio.raw
     import shapely
@@ -70,6 +70,43 @@ def _watershed_ids(path, grid) -> tuple[np.ndarray, list[int]]:
     ids = features.rasterize(shapes, out_shape=grid.values.shape, transform=grid.profile["transform"], fill=0,
                              dtype="int32")
     return ids, [i for _, i in shapes]
+
+
+def write_outputs(out: dict[str, np.ndarray], out_dir, profile: dict) -> dict[str, Path]:
+    """Each output array as InVEST writes it (int32 flow directions, uint8 streams, float64 ls, float32
+    others); {CSDMS-style name: path}."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    for key, values in out.items():
+        path = out_dir / f"{key}.tif"
+        if key == "flow_direction":
+            _write(path, values, profile, 0, "int32")
+        elif key == "stream":
+            _write(path, values, profile, STREAM_NODATA, "uint8")
+        elif key == "ls":  # float64 as InVEST writes it (the acceptance output)
+            _write(path, values, profile, FLOAT64_NODATA, "float64")
+        else:
+            _write(path, values, profile, FLOAT32_NODATA, "float32")
+        paths[OUTPUTS[key]] = path
+    return paths
+
+
+def watershed_totals(out: dict[str, np.ndarray], ids: np.ndarray, numbers: list[int], cell_area_m2: float,
+                     out_dir) -> tuple[Path, list[dict]]:
+    """usle and sed_export totals (t yr-1) per watershed polygon into ``watershed_totals.csv``; (path, rows)."""
+    usle_tot = totals_by_zone(out["usle"], ids, cell_area_m2)
+    export = totals_by_zone(out["sed_export"], ids, cell_area_m2) if "sed_export" in out else None
+    rows = [{"feature": n, "usle_tot_t_yr": usle_tot.get(n, 0.0),
+             "sed_export_t_yr": None if export is None else export.get(n)} for n in numbers]
+    path = Path(out_dir) / "watershed_totals.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["feature", "usle_tot_t_yr", "sed_export_t_yr"])
+        for row in rows:
+            w.writerow([row["feature"], row["usle_tot_t_yr"], "" if row["sed_export_t_yr"] is None else
+                        row["sed_export_t_yr"]])
+    return path, rows
 
 
 def tool(dem_path, out_dir, *, erosivity, erodibility, landcover, biophysical, ls_convention: str = "invest",
@@ -99,36 +136,14 @@ def tool(dem_path, out_dir, *, erosivity, erodibility, landcover, biophysical, l
     dem = grid.values
     ids = None
     if watersheds is not None:
-        ids, numbers = _watershed_ids(watersheds, grid)
+        ids, numbers = watershed_ids(watersheds, grid)
         dem = np.where(ids > 0, dem, np.nan)
     out = compute(dem, erosivity=_on_grid(erosivity, grid, "erosivity"),
                   erodibility=_on_grid(erodibility, grid, "erodibility"), c_factor=c_factor, p_factor=p_factor,
                   x_size=x_size, y_size=y_size, ls_convention=ls_convention, sdr_outputs=sdr,
                   threshold_flow_accumulation=threshold_flow_accumulation, k=k, ic0=ic0, sdr_max=sdr_max,
                   l_max=l_max)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, Path] = {}
-    for key, values in out.items():
-        path = out_dir / f"{key}.tif"
-        if key == "flow_direction":
-            _write(path, values, grid.profile, 0, "int32")
-        elif key == "stream":
-            _write(path, values, grid.profile, STREAM_NODATA, "uint8")
-        elif key == "ls":  # float64 as InVEST writes it (the acceptance output)
-            _write(path, values, grid.profile, FLOAT64_NODATA, "float64")
-        else:
-            _write(path, values, grid.profile, FLOAT32_NODATA, "float32")
-        paths[OUTPUTS[key]] = path
+    paths = write_outputs(out, out_dir, grid.profile)
     if ids is not None:
-        area = abs(x_size * y_size)
-        usle_tot = totals_by_zone(out["usle"], ids, area)
-        export = totals_by_zone(out["sed_export"], ids, area) if sdr else {}
-        path = out_dir / "watershed_totals.csv"
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["feature", "usle_tot_t_yr", "sed_export_t_yr"])
-            for n in numbers:
-                w.writerow([n, usle_tot.get(n, 0.0), export.get(n, "") if sdr else ""])
-        paths["watershed__totals"] = path
+        paths["watershed__totals"], _ = watershed_totals(out, ids, numbers, abs(x_size * y_size), out_dir)
     return paths
