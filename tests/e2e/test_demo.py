@@ -25,7 +25,26 @@ def test_demo_without_shared_data_loads_the_generated_set_and_is_idempotent(tmp_
     stats = json.loads(runner.invoke(cli, ["db", "stats", "--json"], env=env).output)
     assert stats["sites"] == 66 and stats["visits"] > 60  # 60 generated IPIS sites + 6 hazard demo sites
     assert "Landslide hazard on a generated hillside DEM" in first.output and "HZ-DEMO-01" in first.output
+    # Issue 9: every demo site gets its soil loss from the erosion run on the same DEM
+    soil = _soil_loss_lines(first.output)
+    assert sorted(soil) == [f"HZ-DEMO-{i:02d}" for i in range(1, 7)], first.output
     assert "intact" in runner.invoke(cli, ["audit", "verify"], env=env).output
+
+
+_SOIL_LOSS = re.compile(r"^\s+(HZ-DEMO-\d\d)\s+soil loss (low|moderate|high|very_high) mean ([\d,.]+) t/ha/yr, "
+                        r"total ([\d,.]+) t/yr, sediment export ([\d,.]+) t/yr")
+
+
+def _soil_loss_lines(out: str) -> dict[str, tuple[str, float, float, float]]:
+    """{site: (level, mean t/ha/yr, total t/yr, sediment export t/yr)} from the demo's soil-loss lines."""
+    found = {}
+    for line in out.splitlines():
+        m = _SOIL_LOSS.match(line)
+        if m:
+            mean, total, export = (float(g.replace(",", "")) for g in m.groups()[2:])
+            assert mean > 0 and total > 0 and 0 <= export <= total, line
+            found[m[1]] = (m[2], mean, total, export)
+    return found
 
 
 def test_demo_serves_the_web_app_and_the_printed_login_works(tmp_path):
@@ -101,16 +120,27 @@ def test_demo_with_the_real_data_assesses_demo_sites_on_the_ecuador_dem(tmp_path
     assert "3,415 sites" in out  # 3,409 IPIS sites and the 6 hazard demo sites
     assert "Landslide hazard on the 10 m DEM of southern Ecuador" in out
     sites = [line.split() for line in out.splitlines() if line.strip().startswith("HZ-DEMO-")]
-    lines = [parts for parts in sites if parts[1] != "level"]  # the hazard assessment's lines
+    lines = [parts for parts in sites if parts[1] not in ("level", "soil")]  # the hazard assessment's lines
     assert len(lines) == 6
     assert all(parts[1] in ("low", "moderate", "high", "very_high") for parts in lines)
     assert [int(parts[2]) for parts in lines] == [14, 3, 8, 22, 5, 11]  # the demo's people at each site
     maps = sorted((tmp_path / "home" / "files" / "hazard").glob("*/HZ-DEMO-*.png"))
     assert len(maps) == 6 and all(m.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for m in maps)
+    # Issue 9: each demo site's soil loss, mine spoil (C 0.8) within 250 m of it on the real DEM
+    assert "Soil erosion (RUSLE and InVEST-compatible sediment delivery) on the same DEM" in out
+    soil = _soil_loss_lines(out)
+    assert sorted(soil) == [f"HZ-DEMO-{i:02d}" for i in range(1, 7)], out
     again = runner.invoke(cli, ["hazard", "sites", "--site", "HZ-DEMO-06", "--run",
                                 str(tmp_path / "home" / "demo" / "hazard" / "landslide"),
                                 "--json"], env=env, catch_exceptions=False)
     assert again.exit_code == 0 and "HZ-DEMO-06" in again.output
+    shown = json.loads(again.output)["sites"][0]
+    assert shown["soil_loss_mean_t_ha_yr"] is None  # this rerun had no erosion run, and says so
+    page_view = runner.invoke(cli, ["hazard", "sites", "--site", "HZ-DEMO-06", "--json"], env=env,
+                              catch_exceptions=False)
+    stored = json.loads(page_view.output)["sites"][0]  # the latest erosion run's figures, as the site page shows
+    assert stored["erosion_level"] == soil["HZ-DEMO-06"][0]
+    assert round(stored["soil_loss_mean_t_ha_yr"], 1) == soil["HZ-DEMO-06"][1]
 
     # Issue 8: the susceptibility model's spatial CV beats the logistic regression and slope alone, and the
     # replayed storm warns only the sites of high susceptibility, once, to the people who agreed to alerts.

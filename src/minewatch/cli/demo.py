@@ -65,6 +65,20 @@ def register(cli: click.Group) -> None:
                 level = site.level or "not covered"
                 click.echo(f"  {site.code}  {level:<10} {site.people_exposed:>3} people  {site.reason}")
             click.echo(f"  rasters in {hz.run_dir}; site maps in {app.settings.files_dir / 'hazard'}")
+            if hz.erosion:
+                from minewatch.cli.hazard_sites import soil_loss_line
+
+                e = hz.erosion
+                click.echo(f"\nSoil erosion (RUSLE and InVEST-compatible sediment delivery) on the same DEM: R "
+                           f"{e['r_si']:,.0f} MJ mm/ha/h/yr from {e['annual_mm']:.0f} mm/yr (Renard & Freimund 1994), "
+                           f"K {e['k_si']:.4f} t ha h/(ha MJ mm) (loam, EPIC), forest C {e['c_forest']:g} and mine "
+                           f"spoil C {e['c_mine']:g} within {e['buffer_m']:.0f} m of each site (the mines strip the "
+                           f"cover); provisional inputs, and Renard & Freimund's equation over-predicts R at high rainfall: "
+                           f"compare the sites, do not read the tonnes as measured. Levels: < 10, 10-50, 50-200, "
+                           f">= 200 t/ha/yr (provisional).")
+                for site in hz.assessment.sites:
+                    click.echo(f"  {site.code}  {soil_loss_line(site.as_dict())}")
+                click.echo(f"  rasters in {e['dir']}")
             if hz.validation:
                 v = hz.validation
                 click.echo(f"\nLandslide susceptibility (issue 8), spatial cross-validation on the Ecuador inventory "
@@ -117,7 +131,7 @@ Where to look:
   .venv/bin/minewatch labour check --latest-only --json
   .venv/bin/minewatch water screen --guidelines who-dw
   .venv/bin/minewatch mercury baseline
-  .venv/bin/minewatch hazard sites --run {home / 'demo' / 'hazard' / 'landslide'}
+  .venv/bin/minewatch hazard sites --run {home / 'demo' / 'hazard' / 'landslide'} --erosion {home / 'demo' / 'hazard' / 'erosion'}
   .venv/bin/minewatch rain series
 {f"  .venv/bin/minewatch rain check --threshold guzzetti2008 --at {res.rain.at:%Y-%m-%dT%H:%MZ} --dry-run" if res.rain else ""}
   .venv/bin/minewatch alerts list

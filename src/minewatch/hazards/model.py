@@ -187,3 +187,114 @@ def susceptibility_level(mean: float | None, breaks: tuple[float, float, float] 
     if mean is None or not np.isfinite(mean):
         return None
     return LEVELS[int(np.searchsorted(np.asarray(breaks), mean, side="right"))]
+
+
+# ------------------------------------------------------------------------------------------- erosion
+
+#: Soil-loss classes (t ha-1 yr-1) and the site's erosion level: < 10 low ("none to slight"), 10-50
+#: moderate, 50-200 high, >= 200 very high. **Provisional**: the bands of FAO/UNEP/UNESCO (1979) "A
+#: provisional methodology for soil degradation assessment" as RUSLE studies commonly cite them; the
+#: document itself was not read here. Pass other breaks to change them.
+SOIL_LOSS_BREAKS_T_HA_YR = (10.0, 50.0, 200.0)
+SOIL_LOSS_BREAKS_SOURCE = ("FAO/UNEP/UNESCO (1979) soil-degradation classes as commonly cited "
+                           "(not read from the document): provisional")
+
+
+@dataclass(frozen=True)
+class SiteErosion:
+    """RUSLE soil loss and sediment export inside one site (issue 9).
+
+    Attributes
+    ----------
+    area_m2 : float
+        Area of the site's cells the erosion run covers: hillslope cells (a soil loss value) and, when a
+        stream raster is given, stream cells (nodata in ``usle`` as InVEST writes it).
+    stream_area_m2 : float or None
+        Of which stream cells: they have no soil loss (the channel, not the hillslope), are left out of
+        the mean and the class shares and add 0 to the totals, as InVEST's watershed ``usle_tot`` does.
+        None without a stream raster.
+    soil_loss_mean_t_ha_yr : float or None
+        Area-weighted mean of ``usle`` over the hillslope cells: sum(A_i a_i) / sum(a_i).
+    soil_loss_max_t_ha_yr : float or None
+    soil_loss_t_yr : float or None
+        Total soil loss, sum(A_i a_i) / 10 000 (a_i in m2, A_i in t ha-1 yr-1).
+    sed_export_t_yr : float or None
+        Total sediment export, sum(E_i a_i) / 10 000 over the cells with a value; None without a
+        ``sed_export`` raster (SDR off).
+    shares : dict
+        Share of the hillslope area in each soil-loss class ({level: share}, summing to 1).
+    level : str or None
+        The class of the mean soil loss (:func:`erosion_level`).
+    cells : int
+        Hillslope cells counted.
+    """
+
+    area_m2: float
+    stream_area_m2: float | None
+    soil_loss_mean_t_ha_yr: float | None
+    soil_loss_max_t_ha_yr: float | None
+    soil_loss_t_yr: float | None
+    sed_export_t_yr: float | None
+    shares: dict
+    level: str | None
+    cells: int
+
+    @property
+    def covered(self) -> bool:
+        return self.cells > 0
+
+
+NO_EROSION = SiteErosion(0.0, None, None, None, None, None, {}, None, 0)
+
+
+def erosion_level(mean_t_ha_yr: float | None,
+                  breaks: tuple[float, float, float] = SOIL_LOSS_BREAKS_T_HA_YR) -> str | None:
+    """The soil-loss class of a value in t ha-1 yr-1 (a value on a break goes up); None without a value.
+
+    >>> erosion_level(4.0), erosion_level(10.0), erosion_level(120.0), erosion_level(900.0), erosion_level(None)
+    ('low', 'moderate', 'high', 'very_high', None)
+    """
+    if mean_t_ha_yr is None or not np.isfinite(mean_t_ha_yr):
+        return None
+    return LEVELS[int(np.searchsorted(np.asarray(breaks), mean_t_ha_yr, side="right"))]
+
+
+def erosion_stats(inside: np.ndarray, cell_area_m2: np.ndarray, usle: np.ndarray, sed_export: np.ndarray | None = None,
+                  stream: np.ndarray | None = None,
+                  breaks: tuple[float, float, float] = SOIL_LOSS_BREAKS_T_HA_YR) -> SiteErosion:
+    """Soil loss and sediment export over the cells where ``inside`` is true (NaN = nodata).
+
+    ``usle`` and ``sed_export`` are per hectare (t ha-1 yr-1, InVEST's rasters since 3.15);
+    ``cell_area_m2`` broadcasts to the grid. Totals: T = sum_i A_i a_i / 10 000 (t yr-1, a_i in m2),
+    the sum InVEST's ``_generate_report`` makes per watershed. ``stream`` (1 on stream cells) lets
+    stream cells be counted in the covered area although ``usle`` is nodata there.
+
+    >>> inside = np.array([[True, True, True, False]])
+    >>> s = erosion_stats(inside, np.full((1, 1), 100.0), np.array([[4.0, 60.0, np.nan, 500.0]]),
+    ...                   np.array([[1.0, 6.0, np.nan, 50.0]]), np.array([[0, 0, 1, 0]]))
+    >>> s.area_m2, s.stream_area_m2, s.soil_loss_mean_t_ha_yr, s.soil_loss_t_yr, s.sed_export_t_yr, s.level
+    (300.0, 100.0, 32.0, 0.64, 0.07, 'moderate')
+    >>> s.shares
+    {'low': 0.5, 'moderate': 0.0, 'high': 0.5, 'very_high': 0.0}
+    """
+    area = np.broadcast_to(cell_area_m2, inside.shape)
+    hill = inside & np.isfinite(usle)
+    channel = None
+    if stream is not None:
+        channel = inside & ~hill & (np.nan_to_num(np.asarray(stream, dtype=float), nan=0.0) == 1)
+    n = int(hill.sum())
+    stream_area = float(area[channel].sum()) if channel is not None else None
+    if n == 0:
+        return SiteErosion(stream_area or 0.0, stream_area, None, None, None, None, {}, None, 0)
+    a = area[hill]
+    hill_area = float(a.sum())
+    v = usle[hill]
+    mean = float((v * a).sum() / hill_area)
+    classes = np.searchsorted(np.asarray(breaks), v, side="right")
+    shares = {level: float(a[classes == i].sum() / hill_area) for i, level in enumerate(LEVELS)}
+    export = None
+    if sed_export is not None:
+        ok = inside & np.isfinite(sed_export)
+        export = float((sed_export[ok] * area[ok]).sum() / 10_000.0)
+    return SiteErosion(hill_area + (stream_area or 0.0), stream_area, mean, float(v.max()),
+                       float((v * a).sum() / 10_000.0), export, shares, erosion_level(mean, breaks), n)

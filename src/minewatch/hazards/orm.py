@@ -30,6 +30,8 @@ class HazardAssessment(OrgOwned, Base):
     parameters: Mapped[dict | None] = mapped_column(sa.JSON)
     summary: Mapped[dict | None] = mapped_column(sa.JSON)
     thresholds: Mapped[dict] = mapped_column(sa.JSON)
+    # Issue 9: with an erosion run, {"breaks_t_ha_yr", "breaks_source", "run_dir"}; SQL NULL without one
+    erosion: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))
 
 
 class SiteHazard(Base):
@@ -58,3 +60,13 @@ class SiteHazard(Base):
     susceptibility_max: Mapped[float | None] = mapped_column(sa.Float)
     susceptibility_level: Mapped[str | None] = mapped_column(sa.String(12))  # hazards.model.LEVELS
     map_path: Mapped[str | None] = mapped_column(sa.String(300))  # relative to settings.files_dir
+    # Issue 9: RUSLE soil loss and sediment export inside the site (hazards.model.SiteErosion); NULL when
+    # the assessment had no erosion run or the run does not cover the site
+    soil_loss_mean_t_ha_yr: Mapped[float | None] = mapped_column(sa.Float)
+    soil_loss_max_t_ha_yr: Mapped[float | None] = mapped_column(sa.Float)
+    soil_loss_t_yr: Mapped[float | None] = mapped_column(sa.Float)
+    sed_export_t_yr: Mapped[float | None] = mapped_column(sa.Float)
+    erosion_level: Mapped[str | None] = mapped_column(sa.String(12))  # hazards.model.LEVELS
+    erosion_area_m2: Mapped[float | None] = mapped_column(sa.Float)
+    erosion_stream_area_m2: Mapped[float | None] = mapped_column(sa.Float)
+    soil_loss_shares: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))  # {level: share of area}

@@ -44,6 +44,14 @@ def latest_assessment(s: Session, actor, kind: str = "landslide") -> HazardAsses
     return s.execute(stmt).scalar_one_or_none()
 
 
+def latest_erosion_assessment(s: Session, actor) -> HazardAssessment | None:
+    """The organisation's latest assessment made with an erosion run (kind landslide or erosion)."""
+    stmt = (sa.select(HazardAssessment).where(HazardAssessment.org_id == actor.org_id,
+                                              HazardAssessment.erosion.is_not(None))
+            .order_by(HazardAssessment.id.desc()).limit(1))
+    return s.execute(stmt).scalar_one_or_none()
+
+
 def site_rows(s: Session, actor, assessment_id: int, code: str | None = None) -> list:
     """(SiteHazard, site code) of one assessment of the organisation, by site code."""
     stmt = (sa.select(SiteHazard, Site.code).join(Site, Site.id == SiteHazard.site_id)

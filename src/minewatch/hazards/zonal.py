@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from minewatch.hazards.model import SiteStats, zonal_stats
+from minewatch.hazards.model import (NO_EROSION, SOIL_LOSS_BREAKS_T_HA_YR, SiteErosion, SiteStats, erosion_stats,
+                                     zonal_stats)
 
 WGS84 = "EPSG:4326"
 
@@ -116,6 +117,20 @@ def site_susceptibility(shape, path: Path, profile: dict) -> tuple[float | None,
         return None, None
     a = np.broadcast_to(cell_area_m2(profile, win), v.shape)[ok]
     return float((v[ok] * a).sum() / a.sum()), float(v[ok].max())
+
+
+def site_erosion(shape, rasters: dict[str, Path], profile: dict,
+                 breaks: tuple[float, float, float] = SOIL_LOSS_BREAKS_T_HA_YR) -> SiteErosion:
+    """Soil loss and sediment export inside the site (:func:`hazards.model.erosion_stats`) from an erosion
+    run's rasters keyed ``usle`` and optionally ``sed_export`` and ``stream``, all on ``profile``'s grid."""
+    win = window_around(shape, profile)
+    if win is None:
+        return NO_EROSION
+    inside = inside_mask(shape, win)
+    usle = read_window(rasters["usle"], win)
+    export = read_window(rasters["sed_export"], win) if "sed_export" in rasters else None
+    stream = read_window(rasters["stream"], win) if "stream" in rasters else None
+    return erosion_stats(inside, cell_area_m2(profile, win), usle, export, stream, breaks)
 
 
 def draw_site_map(png_path: Path, *, shape, pfail_path: Path, profile: dict, title: str, centre: tuple[float, float],

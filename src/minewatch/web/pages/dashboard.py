@@ -3,7 +3,8 @@
 The page itself is light HTML; the map (Leaflet, served by minewatch) draws every site as one canvas
 layer from one compact JSON document (:func:`map_sites`: column names and rows, not one feature per
 site), the concessions, if any, from one simplified GeoJSON, and the latest landslide assessment's site
-levels (:func:`minewatch.web.pages.hazard.map_hazard`) as rings around the sites. Choosing the indicator is a GET
+levels (:func:`minewatch.web.pages.hazard.map_hazard`) as rings around the sites, and the latest erosion
+run's soil-loss levels (:func:`minewatch.web.pages.hazard.map_erosion`). Choosing the indicator is a GET
 form, so the counts and the table work without JavaScript.
 """
 
@@ -15,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from minewatch.accounts.web_auth import Identity
 from minewatch.adapters.db import UnitOfWork
 from minewatch.errors import InvalidInput
-from minewatch.hazards.service import hazard_overview
+from minewatch.hazards.service import erosion_overview, hazard_overview
 from minewatch.sites import service
 from minewatch.sites.repository import MAP_COLUMNS
 from minewatch.sites.service import dashboard_summary
@@ -50,6 +51,7 @@ def dashboard(request: Request, indicator: str = DEFAULT_INDICATOR,
         **dashboard_summary(uow, actor=identity.actor, indicator=indicator, classes=CLASSES[indicator],
                             top_n=TOP_SITES),
         "hazard": hazard_overview(uow, actor=identity.actor, top_n=TOP_HAZARD_SITES),
+        "erosion": erosion_overview(uow, actor=identity.actor),
         "indicator": indicator, "indicators": INDICATORS,
         "worker_classes": ",".join(str(b) for b in WORKER_CLASSES),
         "tile_url": settings.tile_url, "tile_attribution": settings.tile_attribution,

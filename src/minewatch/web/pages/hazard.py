@@ -1,4 +1,4 @@
-"""Pages of slope hazard: the dashboard's hazard layer, a site's hazard map (PNG) and the field calculator.
+"""Pages of slope hazard: the dashboard's hazard and erosion layers, a site's hazard map (PNG) and the field calculator.
 
 The calculator is two GET forms (work without JavaScript): the infinite-slope factor of safety and the
 SINMAP stability index, validated exactly as ``minewatch calc`` validates its options (same checks,
@@ -17,7 +17,7 @@ from minewatch.accounts.web_auth import Identity
 from minewatch.adapters.db import UnitOfWork
 from minewatch.cli.calc import _check, _order
 from minewatch.errors import InvalidInput, NotFound
-from minewatch.hazards.service import hazard_layer, latest_site_hazards
+from minewatch.hazards.service import hazard_layer, hazard_layer_erosion, latest_site_hazards
 from minewatch.web.deps import get_uow, require
 from minewatch.web.responses import etag_json
 from minewatch.web.templating import render
@@ -41,6 +41,14 @@ def map_hazard(request: Request, identity: Identity = Depends(require("registry.
     (``{"assessed_on", "columns": [code, level, pfail_max, people_exposed], "rows"}``); the map places
     them by code on the sites of ``/map/sites.json``."""
     return etag_json(request, hazard_layer(uow, actor=identity.actor))
+
+
+@router.get("/map/erosion.json")
+def map_erosion(request: Request, identity: Identity = Depends(require("registry.read")),
+                uow: UnitOfWork = Depends(get_uow)):
+    """The dashboard's erosion layer: the latest erosion run's sites with a soil-loss level
+    (``{"assessed_on", "columns": [code, erosion_level, soil_loss_mean_t_ha_yr, sed_export_t_yr], "rows"}``)."""
+    return etag_json(request, hazard_layer_erosion(uow, actor=identity.actor))
 
 
 @router.get("/sites/{code}/hazard.png")

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from minewatch.accounts.web_auth import Identity
 from minewatch.adapters.db import UnitOfWork
 from minewatch.errors import InvalidInput
-from minewatch.hazards.service import latest_site_hazards
+from minewatch.hazards.service import latest_site_erosion, latest_site_hazards
 from minewatch.kit.vocab import LIFECYCLE_STATUS, MINERALS, VOCABULARIES
 from minewatch.sites.model import INDICATOR_FILTERS, SiteQuery
 from minewatch.sites.service import find_sites, site_list_extras, site_overview
@@ -156,6 +156,7 @@ def site_page(request: Request, code: str, identity: Identity = Depends(require(
     settings = request.app.state.minewatch.settings
     data = site_overview(uow, actor=identity.actor, code=code, today=dt.date.today())
     data["shape"] = _shape_geojson(data.pop("shape_wkb"))
-    data["hazard"] = latest_site_hazards(uow, actor=identity.actor, code=code)
+    data["hazard"] = (latest_site_hazards(uow, actor=identity.actor, code=code)
+                      or latest_site_erosion(uow, actor=identity.actor, code=code))  # erosion-only assessments
     return render(request, "site.html", {**data, "vocab": vocab_label, "tile_url": settings.tile_url,
                                          "tile_attribution": settings.tile_attribution})

@@ -5,7 +5,8 @@
  *            the mining titles from data-titles-url underneath, a scale, tiles only if data-tile-url,
  *            and, if data-susceptibility-url, the sites' susceptibility levels as discs under them,
  *            and, if data-hazard-url, the latest landslide assessment's levels as rings around the
- *            sites (placed by site code; colours of the .sw-hz-* swatches).
+ *            sites (placed by site code; colours of the .sw-hz-* swatches); data-erosion-url the soil-loss
+ *            levels of the latest erosion run (dashed rings, same colours).
  * #site-map  one site: its point and, if it has one, its outline (data-geometry, GeoJSON).
  */
 (function () {
@@ -123,6 +124,7 @@
       if (latlngs.length) { map.fitBounds(L.latLngBounds(latlngs), { padding: [20, 20], maxZoom: 12 }); }
       if (el.dataset.hazardUrl) { hazardLayer(data, c); }
       if (el.dataset.susceptibilityUrl) { susceptibilityLayer(data, c); }
+      if (el.dataset.erosionUrl) { erosionLayer(data, c); }
     });
 
     // A layer of one mark per rated site, fetched from `url` ({columns, rows} with a code column), drawn
@@ -171,6 +173,24 @@
         function (row, h) {
           return [(labels.susceptibility || "") + ": " + levelName(row[h.susceptibility_level]),
                   (labels.susceptibility_mean || "") + ": " + row[h.susceptibility_mean]];
+        });
+    }
+
+    // Sites coloured by their soil-loss level (hazard sites --erosion): a dashed ring outside the hazard
+    // ring, in the same level colours; the popup gives the mean soil loss and the sediment export.
+    function erosionLayer(sites, c) {
+      levelLayer(sites, c, el.dataset.erosionUrl, labels.erosion || "erosion", "#erosion-heading",
+        function (row, h) {
+          return { radius: 17, weight: 3, dashArray: "4 3", color: colours["hz-" + row[h.erosion_level]] || "#999",
+                   opacity: 0.9, fill: false };
+        },
+        function (row, h) {
+          var out = [(labels.erosion || "") + ": " + levelName(row[h.erosion_level]),
+                     (labels.soil_loss_mean || "") + ": " + row[h.soil_loss_mean_t_ha_yr] + " " + (labels.per_ha_yr || "t/ha/yr")];
+          if (row[h.sed_export_t_yr] !== null) {
+            out.push((labels.sed_export || "") + ": " + row[h.sed_export_t_yr] + " " + (labels.per_yr || "t/yr"));
+          }
+          return out;
         });
     }
 
