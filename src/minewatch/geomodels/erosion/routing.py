@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from minewatch.geomodels.hydrology._numba import _heap_pop, _heap_push  # the same binary heap
+
 ROW_OFFSETS = np.array([0, -1, -1, -1, 0, 1, 1, 1], dtype=np.int64)
 COL_OFFSETS = np.array([1, 1, 0, -1, -1, -1, 0, 1], dtype=np.int64)
 SQRT2 = 1.4142135623730951
@@ -455,6 +457,35 @@ def slope_percent(z, x_size, y_size):
     return 100 * np.sqrt(gx**2 + gy**2)
 
 
+@njit(cache=True, inline="always")
+def _edge_row(p, m, q, e, pv, mv, qv, r2):  # pragma: no cover - compiled
+    """(p - q difference, weight) of an outer row or column of the 3 x 3 window, with pygeoprocessing's
+    fall-backs when cells are nodata (``calculate_slope``; r2 = sqrt 2 scales a difference to the centre)."""
+    if pv and qv:
+        return p - q, 2
+    if pv and mv:
+        return p - m, 1
+    if mv and qv:
+        return m - q, 1
+    if pv:
+        return (p - e) * r2, 1
+    if qv:
+        return (e - q) * r2, 1
+    return 0.0, 0
+
+
+@njit(cache=True, inline="always")
+def _middle_row(p, q, e, pv, qv):  # pragma: no cover - compiled
+    """(2 x difference, weight) of the window's middle row or column, with the centre as fall-back."""
+    if pv and qv:
+        return 2 * (p - q), 4
+    if pv:
+        return 2 * (p - e), 2
+    if qv:
+        return 2 * (e - q), 2
+    return 0.0, 0
+
+
 @njit(cache=True)
 def gradient(z, x_size, y_size):  # pragma: no cover - compiled
     """Elevation gradient (gx, gy) as pygeoprocessing ``calculate_slope``: Horn (1981) 3x3
@@ -492,126 +523,29 @@ def gradient(z, x_size, y_size):  # pragma: no cover - compiled
             dzdy = 0.0
             xd = 0
             yd = 0
-            if av and cvv:
-                dzdx += a - cv
-                xd += 2
-            elif av and bv:
-                dzdx += a - b
-                xd += 1
-            elif bv and cvv:
-                dzdx += b - cv
-                xd += 1
-            elif av:
-                dzdx += (a - e) * r2
-                xd += 1
-            elif cvv:
-                dzdx += (e - cv) * r2
-                xd += 1
-            if dv and fv:
-                dzdx += 2 * (d - f)
-                xd += 4
-            elif dv:
-                dzdx += 2 * (d - e)
-                xd += 2
-            elif fv:
-                dzdx += 2 * (e - f)
-                xd += 2
-            if gv and iv:
-                dzdx += g - i
-                xd += 2
-            elif gv and hv:
-                dzdx += g - h
-                xd += 1
-            elif hv and iv:
-                dzdx += h - i
-                xd += 1
-            elif gv:
-                dzdx += (g - e) * r2
-                xd += 1
-            elif iv:
-                dzdx += (e - i) * r2
-                xd += 1
-            if av and gv:
-                dzdy += a - g
-                yd += 2
-            elif av and dv:
-                dzdy += a - d
-                yd += 1
-            elif dv and gv:
-                dzdy += d - g
-                yd += 1
-            elif av:
-                dzdy += (a - e) * r2
-                yd += 1
-            elif gv:
-                dzdy += (e - g) * r2
-                yd += 1
-            if bv and hv:
-                dzdy += 2 * (b - h)
-                yd += 4
-            elif bv:
-                dzdy += 2 * (b - e)
-                yd += 2
-            elif hv:
-                dzdy += 2 * (e - h)
-                yd += 2
-            if cvv and iv:
-                dzdy += cv - i
-                yd += 2
-            elif cvv and fv:
-                dzdy += cv - f
-                yd += 1
-            elif fv and iv:
-                dzdy += f - i
-                yd += 1
-            elif cvv:
-                dzdy += (cv - e) * r2
-                yd += 1
-            elif iv:
-                dzdy += (e - i) * r2
-                yd += 1
+            dz, n = _edge_row(a, b, cv, e, av, bv, cvv, r2)
+            dzdx += dz
+            xd += n
+            dz, n = _middle_row(d, f, e, dv, fv)
+            dzdx += dz
+            xd += n
+            dz, n = _edge_row(g, h, i, e, gv, hv, iv, r2)
+            dzdx += dz
+            xd += n
+            dz, n = _edge_row(a, d, g, e, av, dv, gv, r2)
+            dzdy += dz
+            yd += n
+            dz, n = _middle_row(b, h, e, bv, hv)
+            dzdy += dz
+            yd += n
+            dz, n = _edge_row(cv, f, i, e, cvv, fv, iv, r2)
+            dzdy += dz
+            yd += n
             gx = dzdx / (xd * x_size) if xd != 0 else 0.0
             gy = dzdy / (yd * y_size) if yd != 0 else 0.0
             gxo[r, c] = gx
             gyo[r, c] = gy
     return gxo, gyo
-
-
-@njit(cache=True)
-def _push(keys, ids, size, key, ident):
-    i = size
-    while i > 0:
-        p = (i - 1) >> 1
-        if keys[p] <= key:
-            break
-        keys[i] = keys[p]
-        ids[i] = ids[p]
-        i = p
-    keys[i] = key
-    ids[i] = ident
-    return size + 1
-
-
-@njit(cache=True)
-def _pop(keys, ids, size):
-    size -= 1
-    key = keys[size]
-    ident = ids[size]
-    i = 0
-    while True:
-        c = 2 * i + 1
-        if c >= size:
-            break
-        if c + 1 < size and keys[c + 1] < keys[c]:
-            c += 1
-        if keys[c] >= key:
-            break
-        keys[i] = keys[c]
-        ids[i] = ids[c]
-        i = c
-    keys[i] = key
-    ids[i] = ident
-    return size
 
 
 @njit(cache=True)
@@ -683,13 +617,13 @@ def fill_pits(z, block):  # pragma: no cover - compiled
                         continue
                     feature += 1
                     pit_mask[r, c] = feature
-                    size = _push(keys, ids, 0, center, r * cols + c)
+                    size = _heap_push(keys, ids, 0, center, r * cols + c)
                     fill_height = center
                     pour = False
                     while size > 0:
                         fill_height = keys[0]
                         cell = ids[0]
-                        size = _pop(keys, ids, size)
+                        size = _heap_pop(keys, ids, size)
                         rq = cell // cols
                         cq = cell - rq * cols
                         for k in range(8):
@@ -711,7 +645,7 @@ def fill_pits(z, block):  # pragma: no cover - compiled
                             if size == keys.shape[0]:
                                 keys = _grow(keys, size)
                                 ids = _grow(ids, size)
-                            size = _push(keys, ids, size, h, rn * cols + cn)
+                            size = _heap_push(keys, ids, size, h, rn * cols + cn)
                         if pour:
                             break
                     if not pour:
