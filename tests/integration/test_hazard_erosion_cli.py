@@ -129,6 +129,28 @@ def test_annual_route_and_texture(cli, site):
     assert s["inputs"]["erodibility"]["value"] == pytest.approx(k, rel=1e-12)
 
 
+def test_nomograph_route_is_the_ah537_example(cli, site):
+    """K by the nomograph equation: the AH537 (Wischmeier & Smith 1978, p. 10 and Fig. 3) example soil, 65 %
+    silt + very fine sand, 5 % sand (so 30 % clay), 2.8 % organic matter, structure 2, permeability 4, reads
+    K = 0.31 (US units) on the nomograph; SI = 0.1317 x US (AH703 Appendix A)."""
+    out = site["dir"] / "out"
+    _ok(cli("--dem", site["dem"], "--erosivity", 5200, "--nomograph", "65,30,2.8,2,4", "--landcover", "bare",
+            "--out", out))
+    s = _summary(out)
+    k = s["inputs"]["erodibility"]
+    assert k["method"] == "wischmeier-nomograph" and round(k["k_us"], 2) == 0.31
+    assert k["value"] == pytest.approx(0.1317 * k["k_us"], rel=1e-12)
+    _check_usle(out, 5200.0, k["value"], cover_class("bare").usle_c, cover_class("bare").usle_p)
+    warned = cli("--dem", site["dem"], "--erosivity", 5200, "--nomograph", "75,10,2,2,3", "--landcover", "bare",
+                 "--out", site["dir"] / "out2")
+    assert warned.exit_code == 0 and "70 %" in warned.output
+    for bad, message in (("65,30,2.8,2", "5 numbers"), ("65,30,2.8,5,4", "structure code"),
+                         ("65,30,2.8,2.5,4", "whole number"), ("a,b,c,d,e", "5 numbers")):
+        res = cli("--dem", site["dem"], "--erosivity", 5200, "--nomograph", bad, "--landcover", "bare",
+                  "--out", site["dir"] / "bad")
+        assert res.exit_code != 0 and message in res.output, (bad, res.output)
+
+
 def test_monthly_route_with_legend(cli, site):
     legend = site["dir"] / "legend.csv"
     legend.write_text("code,class\n1,forest\n2,bare soil\n3,plantation\n")

@@ -27,6 +27,8 @@ from minewatch.cli.common import command_group, echo_json, progress
 @click.option("--organic-carbon", "organic_carbon_pct", type=float, metavar="%", help="Organic carbon, %.")
 @click.option("--soil", metavar="CLASS", help="Soil texture class: not supported for K (the soil table has no "
               "texture fractions); use --sand/--silt/--clay/--organic-carbon.")
+@click.option("--nomograph", metavar="SILT_VFS,CLAY,OM,S,P", help="K by the Wischmeier nomograph equation (AH537): "
+              "silt + very fine sand %, clay %, organic matter %, structure code 1-4, permeability code 1-6.")
 @click.option("--landcover", metavar="CLASS|RASTER", help="A C/P class (forest, plantation, shrub, grass, sparse, bare, "
               "mine spoil, tailings, pit, road, paved, water, or a synonym) or a raster of codes (then --legend or "
               "--biophysical).")
@@ -47,6 +49,7 @@ from minewatch.cli.common import command_group, echo_json, progress
 def erosion_cmd(dem_path: str, band: int, erosivity: str | None, erosivity_units: str, annual_mm: str | None,
                 monthly_mm: str | None, erodibility: str | None, erodibility_units: str, sand_pct: float | None,
                 silt_pct: float | None, clay_pct: float | None, organic_carbon_pct: float | None, soil: str | None,
+                nomograph: str | None,
                 landcover: str | None, legend: str | None, biophysical: str | None, ls_convention: str,
                 sdr_outputs: bool, threshold_flow_accumulation: float, watersheds: str | None, out_dir: str,
                 as_json: bool) -> None:
@@ -72,6 +75,7 @@ def erosion_cmd(dem_path: str, band: int, erosivity: str | None, erosivity_units
                             annual_mm=annual_mm, monthly_mm=monthly_mm, erodibility=erodibility,
                             erodibility_units=erodibility_units, sand_pct=sand_pct, silt_pct=silt_pct,
                             clay_pct=clay_pct, organic_carbon_pct=organic_carbon_pct, soil=soil, landcover=landcover,
+                            nomograph=nomograph,
                             legend=legend, biophysical=biophysical, ls_convention=ls_convention,
                             sdr_outputs=sdr_outputs, threshold_flow_accumulation=threshold_flow_accumulation,
                             watersheds=watersheds, on_stage=lambda stage, done, n: advance(1, description=f"erosion: {stage} done"))

@@ -247,7 +247,7 @@ def _monthly(monthly_mm) -> list[float]:
 
 
 def erodibility_input(*, erodibility=None, units: str = "si", sand_pct=None, silt_pct=None, clay_pct=None,
-                      organic_carbon_pct=None, soil=None, grid=None) -> Factor:
+                      organic_carbon_pct=None, soil=None, nomograph=None, grid=None) -> Factor:
     """Soil erodibility K (t ha h ha-1 MJ-1 mm-1) from exactly one route.
 
     Parameters
@@ -259,6 +259,10 @@ def erodibility_input(*, erodibility=None, units: str = "si", sand_pct=None, sil
         clay must be 100 % within :data:`TEXTURE_SUM_TOLERANCE_PCT`.
     soil : str, optional
         A soil texture class: not supported, the soil table has no texture fractions (an error says so).
+    nomograph : sequence of 5 numbers, optional
+        (silt + very fine sand %, clay %, organic matter %, structure code 1-4, permeability code 1-6):
+        K by the Wischmeier nomograph equation (:func:`factors.k_nomograph`, AH537), with its domain
+        findings (silt + very fine sand above 70 %, organic matter above 4 %).
     grid : Grid, optional
         The DEM grid (needed for rasters).
 
@@ -272,10 +276,11 @@ def erodibility_input(*, erodibility=None, units: str = "si", sand_pct=None, sil
     routes = [name for name, on in (("--erodibility", erodibility is not None),
                                     ("--sand/--silt/--clay/--organic-carbon",
                                      any(v is not None for v in texture.values())),
-                                    ("--soil", soil is not None)) if on]
+                                    ("--soil", soil is not None), ("--nomograph", nomograph is not None)) if on]
     if len(routes) != 1:
         raise InvalidInput("soil erodibility K: give exactly one of --erodibility K|RASTER, "
-                           f"--sand/--silt/--clay/--organic-carbon (%) (got {', '.join(routes) or 'none'})")
+                           "--sand/--silt/--clay/--organic-carbon (%), --nomograph SILT_VFS,CLAY,OM,STRUCTURE,PERMEABILITY "
+                           f"(got {', '.join(routes) or 'none'})")
     if units not in K_UNITS:
         raise InvalidInput(f"--erodibility-units {units!r}: use si or us")
     si = K_UNITS["si"]
@@ -285,6 +290,8 @@ def erodibility_input(*, erodibility=None, units: str = "si", sand_pct=None, sil
         raise InvalidInput(f"--soil {soil!r} ({known}): K from a soil texture class is not supported, because the "
                            f"soil texture table {table.path.name} has no sand/silt/clay fractions; give "
                            "--sand/--silt/--clay/--organic-carbon (%) or --erodibility K|RASTER")
+    if nomograph is not None:
+        return _nomograph(nomograph, si)
     if erodibility is not None:
         number, path = _number_or_path(erodibility, "--erodibility")
         values = number if path is None else read_on_grid(path, grid, "erodibility raster")
@@ -321,6 +328,37 @@ def erodibility_input(*, erodibility=None, units: str = "si", sand_pct=None, sil
               "equation": "K_US = f_csand f_cl-si f_orgc f_hisand; K_SI = 0.1317 K_US",
               "reference": "Williams (1995) The EPIC model, in Singh (ed.) Computer Models of Watershed Hydrology"}
     return Factor("K", float(k_si), si, source)
+
+
+def _nomograph(values, si: str) -> Factor:
+    """K by the Wischmeier nomograph equation from (silt+vfs %, clay %, OM %, structure, permeability)."""
+    names = ("silt + very fine sand %", "clay %", "organic matter %", "structure code", "permeability code")
+    if isinstance(values, str):
+        try:
+            values = [float(v) for v in values.split(",")]
+        except ValueError:
+            raise InvalidInput(f"--nomograph {values!r}: expected 5 numbers separated by commas "
+                               f"({', '.join(names)})") from None
+    if len(values) != 5:
+        raise InvalidInput(f"--nomograph needs 5 numbers ({', '.join(names)}), got {len(values)}")
+    silt_vfs, clay, om, structure, permeability = (float(v) for v in values)
+    for name, v, low, high in zip(names, (silt_vfs, clay, om, structure, permeability),
+                                  (0, 0, 0, 1, 1), (100, 100, 100, 4, 6)):
+        if not (math.isfinite(v) and low <= v <= high):
+            raise InvalidInput(f"--nomograph {name} {v:g}: must be between {low} and {high}")
+    for name, v in (("structure code", structure), ("permeability code", permeability)):
+        if v != int(v):
+            raise InvalidInput(f"--nomograph {name} {v:g}: must be a whole number (AH537 codes)")
+    k_us, k_si = factors.k_nomograph(silt_vfs, clay, om, structure, permeability)
+    if not k_si > 0:
+        raise InvalidInput(f"--nomograph gives K = {float(k_si):g}: the nomograph equation is not valid for these "
+                           "inputs (K must be positive)")
+    source = {"method": "wischmeier-nomograph", "units": si, "silt_vfs_pct": silt_vfs, "clay_pct": clay,
+              "om_pct": om, "structure": int(structure), "permeability": int(permeability), "k_us": float(k_us),
+              "value": float(k_si),
+              "equation": "100 K_US = 2.1e-4 (12 - OM) M^1.14 + 3.25 (s - 2) + 2.5 (p - 3); K_SI = 0.1317 K_US",
+              "reference": "Wischmeier & Smith (1978) USDA Agriculture Handbook 537, eq. 3"}
+    return Factor("K", float(k_si), si, source, tuple(factors.nomograph_findings(silt_vfs, om)))
 
 
 # -------------------------------------------------------------------------------------------- C, P

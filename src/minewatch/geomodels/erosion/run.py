@@ -53,7 +53,7 @@ def _stats(values: np.ndarray, cell_area_m2: float, key: str) -> dict:
 
 def run_erosion(dem_path, out_dir, *, band: int = 1, erosivity=None, erosivity_units: str = "si", annual_mm=None,
                 monthly_mm=None, erodibility=None, erodibility_units: str = "si", sand_pct=None, silt_pct=None,
-                clay_pct=None, organic_carbon_pct=None, soil=None, landcover=None, legend=None, biophysical=None,
+                clay_pct=None, organic_carbon_pct=None, soil=None, nomograph=None, landcover=None, legend=None, biophysical=None,
                 cover_table=None, ls_convention: str = "invest", sdr_outputs: bool = True,
                 threshold_flow_accumulation: float = 1000, k: float = 2.0, ic0: float = 0.5, sdr_max: float = 0.8,
                 l_max: float = 122.0, watersheds=None,
@@ -64,7 +64,7 @@ def run_erosion(dem_path, out_dir, *, band: int = 1, erosivity=None, erosivity_u
     ----------
     dem_path, band : the DEM (m; projected, square cells) and its band.
     erosivity, erosivity_units, annual_mm, monthly_mm : R, one route (:func:`inputs.erosivity_input`).
-    erodibility, erodibility_units, sand_pct, silt_pct, clay_pct, organic_carbon_pct, soil : K, one route
+    erodibility, erodibility_units, sand_pct, silt_pct, clay_pct, organic_carbon_pct, soil, nomograph : K, one route
         (:func:`inputs.erodibility_input`).
     landcover, legend, biophysical, cover_table : C and P (:func:`inputs.cover_input`).
     ls_convention : ``"invest"`` (InVEST 3.20.2's ls.tif) or ``"mccool"``.
@@ -107,7 +107,8 @@ def run_erosion(dem_path, out_dir, *, band: int = 1, erosivity=None, erosivity_u
     r_in = I.erosivity_input(erosivity=erosivity, units=erosivity_units, annual_mm=annual_mm, monthly_mm=monthly_mm,
                              grid=grid)
     k_in = I.erodibility_input(erodibility=erodibility, units=erodibility_units, sand_pct=sand_pct, silt_pct=silt_pct,
-                               clay_pct=clay_pct, organic_carbon_pct=organic_carbon_pct, soil=soil, grid=grid)
+                               clay_pct=clay_pct, organic_carbon_pct=organic_carbon_pct, soil=soil, nomograph=nomograph,
+                               grid=grid)
     cover = I.cover_input(landcover=landcover, legend=legend, biophysical=biophysical, grid=grid, table=cover_table)
     findings = [*r_in.findings, *k_in.findings, *cover.findings]
     x_size, y_size = float(grid.profile["transform"].a), float(grid.profile["transform"].e)
