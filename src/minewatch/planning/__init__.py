@@ -1,0 +1,1 @@
+"""Tree area planning: species and measures, the planner, planting records (issue 10)."""
