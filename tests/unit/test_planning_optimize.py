@@ -1,0 +1,224 @@
+"""Properties of the planting planner (issue 10, Acceptance): budgets, exclusions, slope limits, patch
+size, monotonicity in budget, brute-force optimality on small instances, honesty of the heuristic gap.
+
+No published figure applies: the expected optima are derived in the test by enumerating every plan.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import ndimage
+
+from minewatch.errors import InvalidInput
+from minewatch.planning.optimize import (NOTHING, PlanningProblem, _placements, check_plan, evaluate,
+                                         patch_templates, solve)
+
+FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# ----------------------------------------------------------------------------------- generators
+
+def make_problem(seed: int, n: int, m: int, *, grid_w: int | None = None, min_patch: int = 1,
+                 units=("usd", "seedlings"), option_budget=False, interactions=0, tight=0.3,
+                 integer=True) -> PlanningProblem:
+    rng = np.random.default_rng(seed)
+    draw = (lambda lo, hi, size: rng.integers(lo, hi, size).astype(float)) if integer else \
+        (lambda lo, hi, size: rng.uniform(lo, hi, size))
+    benefit = draw(0, 20, (n, m))
+    cost = {u: draw(1, 10, (n, m)) for u in units}
+    budget = {u: float(np.floor(tight * cost[u].sum() / m)) for u in units}
+    slope = draw(0, 40, n)
+    limit = rng.choice([15.0, 25.0, 35.0, np.inf], m)
+    excluded = rng.random(n) < 0.15
+    ob = {(0, units[0]): float(np.floor(0.5 * budget[units[0]]))} if option_budget else {}
+    inter = None
+    if interactions:
+        inter = np.column_stack([rng.integers(0, n, interactions), rng.integers(0, m, interactions),
+                                 rng.integers(0, n, interactions), rng.integers(0, m, interactions),
+                                 draw(-8, 8, interactions)])
+    rows = cols = None
+    if grid_w:
+        rows, cols = np.divmod(np.arange(n), grid_w)
+    return PlanningProblem(benefit=benefit, cost=cost, budget=budget, option_budget=ob, excluded=excluded,
+                           slope=slope, slope_limit=limit, rows=rows, cols=cols, min_patch=min_patch,
+                           interactions=inter)
+
+
+def brute_force(p: PlanningProblem) -> float:
+    """Best objective over every assignment, checking every constraint independently of the solver."""
+    n, m = p.shape
+    A = np.array(list(itertools.product(range(-1, m), repeat=n)), dtype=np.int64)
+    on = A >= 0
+    Ac = np.where(on, A, 0)
+    idx = np.arange(n)
+    ok = np.ones(len(A), dtype=bool)
+    allowed = ~np.asarray(p.excluded)[:, None] & (np.asarray(p.slope)[:, None] <= p.slope_limit[None, :])
+    ok &= np.all(~on | allowed[idx, Ac], axis=1)
+    for u, cap in p.budget.items():
+        ok &= (np.where(on, p.cost[u][idx, Ac], 0).sum(axis=1) <= cap)
+    for (j, u), cap in p.option_budget.items():
+        ok &= (np.where(A == j, p.cost[u][idx, Ac], 0).sum(axis=1) <= cap)
+    if p.min_patch > 1:
+        covered = np.zeros_like(on)
+        for cells in _placements(p.rows, p.cols, p.min_patch):
+            for c in cells:
+                opt = A[:, c[0]]
+                full = (opt >= 0) & np.all(A[:, c] == opt[:, None], axis=1)
+                covered[:, c] |= full[:, None]
+        ok &= np.all(~on | covered, axis=1)
+    val = np.where(on, p.benefit[idx, Ac], 0).sum(axis=1)
+    if p.interactions is not None:
+        for i, j, k, l, w in p.interactions:
+            val = val + w * ((A[:, int(i)] == j) & (A[:, int(k)] == l))
+    return float(val[ok].max())
+
+
+def independent_violations(p: PlanningProblem, choice: np.ndarray) -> list[str]:
+    """Budget, exclusion and slope checks written without the module's helpers."""
+    out = []
+    for i, j in enumerate(choice):
+        if j == NOTHING:
+            continue
+        if p.excluded is not None and p.excluded[i]:
+            out.append(f"cell {i} excluded")
+        if p.slope is not None and p.slope[i] > p.slope_limit[j]:
+            out.append(f"cell {i} slope {p.slope[i]} > {p.slope_limit[j]}")
+    for u, cap in p.budget.items():
+        used = sum(p.cost[u][i, j] for i, j in enumerate(choice) if j != NOTHING)
+        if used > cap + 1e-9 * max(1.0, cap):
+            out.append(f"{u}: {used} > {cap}")
+    for (jj, u), cap in p.option_budget.items():
+        used = sum(p.cost[u][i, j] for i, j in enumerate(choice) if j == jj)
+        if used > cap + 1e-9 * max(1.0, cap):
+            out.append(f"option {jj} {u}: {used} > {cap}")
+    return out
+
+
+def smallest_patch(p: PlanningProblem, choice: np.ndarray) -> int:
+    """Smallest 4-connected same-option patch, labelled with scipy.ndimage (independent of templates)."""
+    grid = np.full((p.rows.max() + 1, p.cols.max() + 1), NOTHING)
+    grid[p.rows, p.cols] = choice
+    sizes = []
+    for j in np.unique(choice[choice >= 0]):
+        lab, k = ndimage.label(grid == j)
+        sizes += list(np.bincount(lab.ravel())[1:])
+    return min(sizes) if sizes else np.iinfo(np.int64).max
+
+
+# ----------------------------------------------------------------------------------------- tests
+
+@FAST
+@given(seed=st.integers(0, 10**6), n=st.integers(1, 7), m=st.integers(1, 3),
+       option_budget=st.booleans(), inter=st.sampled_from([0, 0, 3]))
+def test_milp_equals_brute_force_optimum(seed, n, m, option_budget, inter):
+    p = make_problem(seed, n, m, option_budget=option_budget, interactions=inter)
+    plan = solve(p, method="milp", mip_rel_gap=0.0)
+    best = brute_force(p)
+    assert plan.objective == pytest.approx(best, abs=1e-6)
+    assert evaluate(p, plan.choice) == pytest.approx(plan.objective)
+    assert independent_violations(p, plan.choice) == []
+
+
+@FAST
+@given(seed=st.integers(0, 10**6), k=st.sampled_from([2, 3, 4]), shape=st.sampled_from([(2, 4), (3, 3), (2, 5)]))
+def test_milp_with_patches_equals_brute_force_and_patches_hold(seed, k, shape):
+    h, w = shape
+    p = make_problem(seed, h * w, 2, grid_w=w, min_patch=k, units=("usd",), tight=0.6)
+    plan = solve(p, method="milp", mip_rel_gap=0.0)
+    assert plan.objective == pytest.approx(brute_force(p), abs=1e-6)
+    assert independent_violations(p, plan.choice) == []
+    assert smallest_patch(p, plan.choice) >= k
+
+
+@FAST
+@given(seed=st.integers(0, 10**6), method=st.sampled_from(["milp", "heuristic", "auto"]), k=st.sampled_from([1, 2, 4]),
+       integer=st.booleans())
+def test_plans_respect_budgets_exclusions_slopes_and_patches(seed, method, k, integer):
+    p = make_problem(seed, 48, 3, grid_w=8, min_patch=k, option_budget=True, tight=0.25, integer=integer)
+    plan = solve(p, method=method, time_limit_s=10)
+    assert independent_violations(p, plan.choice) == []
+    assert check_plan(p, plan.choice) == []
+    if k > 1:
+        assert smallest_patch(p, plan.choice) >= k
+    assert plan.bound >= plan.objective
+    assert sum(plan.spent[u] <= p.budget[u] + 1e-9 * p.budget[u] for u in p.budget) == len(p.budget)
+
+
+@FAST
+@given(seed=st.integers(0, 10**6), k=st.sampled_from([1, 2]), extra=st.floats(0.0, 2.0))
+def test_more_budget_never_lowers_the_exact_benefit(seed, k, extra):
+    p = make_problem(seed, 24, 3, grid_w=6, min_patch=k, units=("usd", "days"), tight=0.2)
+    more = PlanningProblem(**{**p.__dict__, "budget": {u: b * (1 + extra) for u, b in p.budget.items()}})
+    a = solve(p, method="milp", mip_rel_gap=0.0)
+    b = solve(more, method="milp", mip_rel_gap=0.0)
+    assert a.status == b.status == "optimal"
+    assert b.objective >= a.objective - 1e-9
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10**6), k=st.sampled_from([1, 2, 3]), integer=st.booleans(), bound=st.sampled_from(["lp", "lp_no_patch", "lagrangian"]))
+def test_heuristic_reported_gap_is_at_least_its_true_gap(seed, k, integer, bound):
+    p = make_problem(seed, 120, 3, grid_w=12, min_patch=k, tight=0.2, integer=integer)
+    exact = solve(p, method="milp", mip_rel_gap=0.0, time_limit_s=20)
+    assert exact.status == "optimal"
+    heur = solve(p, method="heuristic", bound=bound)
+    assert check_plan(p, heur.choice) == []
+    assert heur.bound >= exact.objective - 1e-9 * max(1.0, exact.objective)
+    true_gap = (exact.objective - heur.objective) / exact.objective if exact.objective > 0 else 0.0
+    assert heur.gap >= true_gap - 1e-12
+    assert heur.bound_kind == bound
+
+
+def test_heuristic_is_close_without_patches():
+    # LP rounding: a 3-budget multiple-choice knapsack has at most 3 fractional cells in the LP optimum.
+    p = make_problem(7, 2000, 4, units=("usd", "seedlings", "days"), tight=0.2, integer=False)
+    for bound in ("lp", "lagrangian"):
+        heur = solve(p, method="heuristic", bound=bound)
+        assert heur.gap < 0.01, bound
+
+
+def test_empty_inputs_give_an_empty_plan_with_a_reason():
+    none = PlanningProblem(benefit=np.zeros((0, 3)))
+    plan = solve(none)
+    assert plan.status == "empty" and plan.reason and plan.choice.shape == (0,)
+    all_out = PlanningProblem(benefit=np.ones((3, 2)), excluded=np.ones(3, dtype=bool))
+    plan = solve(all_out)
+    assert plan.status == "empty" and "excluded" in plan.reason and np.all(plan.choice == NOTHING)
+    broke = PlanningProblem(benefit=np.ones((3, 2)), cost={"usd": np.ones((3, 2))}, budget={"usd": 0.5})
+    plan = solve(broke, method="milp")
+    assert np.all(plan.choice == NOTHING) and plan.objective == 0 and "budget" in plan.reason
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"benefit": -np.ones((2, 2))}, "benefit"),
+    ({"benefit": np.ones((2, 2)), "budget": {"usd": 5.0}}, "no cost"),
+    ({"benefit": np.ones((2, 2)), "cost": {"usd": np.ones((3, 2))}}, "shape"),
+    ({"benefit": np.ones((2, 2)), "cost": {"usd": np.ones((2, 2))}, "budget": {"usd": -1.0}}, ">= 0"),
+    ({"benefit": np.ones((2, 2)), "min_patch": 2}, "rows and cols"),
+    ({"benefit": np.ones((2, 2)), "slope": np.zeros(2)}, "slope"),
+    ({"benefit": np.ones((2, 2)), "option_budget": {("oak", "usd"): 1.0}, "cost": {"usd": np.ones((2, 2))}},
+     "unknown option"),
+    ({"benefit": np.ones((2, 2)), "rows": np.zeros(2), "cols": np.zeros(2)}, "share"),
+])
+def test_invalid_inputs_raise_clear_errors(kwargs, fragment):
+    with pytest.raises(InvalidInput, match=fragment):
+        solve(PlanningProblem(**kwargs))
+
+
+def test_patch_templates_are_minimal_rectangles():
+    assert patch_templates(2) == [(1, 2), (2, 1)]
+    assert patch_templates(3) == [(1, 3), (2, 2), (3, 1)]
+    assert patch_templates(5) == [(1, 5), (2, 3), (3, 2), (5, 1)]
+
+
+def test_option_names_address_option_budgets():
+    p = PlanningProblem(benefit=np.array([[5.0, 1.0], [5.0, 1.0]]), cost={"seedlings": np.ones((2, 2))},
+                        budget={"seedlings": 2.0}, option_budget={("vetiver", "seedlings"): 1.0},
+                        option_names=("vetiver", "acacia"))
+    plan = solve(p, method="milp", mip_rel_gap=0.0)
+    assert sorted(plan.choice.tolist()) == [0, 1] and plan.objective == 6.0
