@@ -22,30 +22,23 @@ REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data" / "invest_sdr_500"
 N = 500
 
-# reference/hazards.md 4.4, InVEST 3.20.2 run [RUN], printed to 4 decimals (watershed totals to 2).
-HAZARDS_44 = {
-    "usle": {"valid_px": 227465, "mean": 115.8584, "median": 5.6325, "p95": 1098.0932, "min": 3.2268,
-             "max": 2176.8865},
-    "sed_export": {"valid_px": 225058, "mean": 9.3921, "median": 0.4737, "p95": 86.0745, "min": 0.1013,
-                   "max": 451.4922},
-    "ls": {"valid_px": 250000, "mean": 6.3805, "median": 6.0346, "p95": 10.0813, "min": 2.4374, "max": 18.7330},
-    "sdr_factor": {"valid_px": 247593, "mean": 0.1455, "median": 0.0543, "p95": 1.0, "min": 0.0280, "max": 1.0},
-    "slope": {"valid_px": 250000, "mean": 35.3701, "median": 35.3658, "p95": 36.5374, "min": 32.8561,
-              "max": 37.9743},
-}
-HAZARDS_44_WATERSHED = {"usle_tot": 263537.32, "sed_export": 21137.61, "sed_dep": 194516.58,
-                        "avoid_exp": 319539.2, "avoid_eros": 3017751.04}
+# reference/hazards.md 4.4 as printed, the table bench/make_invest_reference.py checks InVEST's run against
 # hazards.md 4.4: usle by land cover (mean, t/ha/yr), 3 decimals as printed
 HAZARDS_44_USLE_BY_LULC = {1: 4.568, 2: 47.275, 3: 56.718, 4: 1571.952, 5: 1142.583}
 F32_EPS = 2.0**-24  # relative rounding of float64 -> float32
 
 
-@pytest.fixture(scope="module")
-def inputs_mod():
-    spec = importlib.util.spec_from_file_location("bench_erosion_inputs", REPO / "bench" / "erosion_inputs.py")
+def _bench(name: str):
+    """A script of bench/ (not a package) loaded by its path."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "bench" / f"{name}.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+@pytest.fixture(scope="module")
+def inputs_mod():
+    return _bench("erosion_inputs")
 
 
 @pytest.fixture(scope="module")
@@ -101,13 +94,14 @@ def test_committed_files_match_run_json(run):
 
 def test_run_matches_published_hazards_44(run):
     # reference/hazards.md 4.4 table; tolerance = half a unit of its last printed digit
-    for name, expected in HAZARDS_44.items():
+    table = _bench("make_invest_reference")
+    for name, expected in table.HAZARDS_44.items():
         got = run["invest_stats"][name]
         assert got["valid_px"] == expected["valid_px"], name
         for k in ("mean", "median", "p95", "min", "max"):
             assert abs(got[k] - expected[k]) <= 0.5e-4 * 1.0001, (name, k, got[k])
     totals = run["watershed_totals"]["1"]
-    for k, v in HAZARDS_44_WATERSHED.items():
+    for k, v in table.HAZARDS_44_WATERSHED.items():
         assert abs(totals[k] - v) <= 0.5e-2 * 1.0001, (k, totals[k])
     assert run["versions"]["natcap.invest"] == "3.20.2"
     assert run["args"]["threshold_flow_accumulation"] == 1000 and run["args"]["flow_dir_algorithm"] == "MFD"

@@ -220,31 +220,13 @@ def test_a_missing_usle_and_a_grid_mismatch_are_refused(app, actor, eroded, tmp_
         _assess(app, actor, erosion_dir=bad)
 
 
-def test_cli_erosion_only_and_with_json(app, actor, eroded):
-    import click
-    from click.testing import CliRunner
-
-    from minewatch.cli.common import CliState, MinewatchGroup
-    from minewatch.cli.hazard_sites import register
-
-    @click.group(cls=MinewatchGroup)
-    @click.pass_context
-    def root(ctx):
-        ctx.obj = CliState(org=None, as_email=None)
-        ctx.call_on_close(lambda: ctx.obj._app.dispose() if ctx.obj._app else None)
-
-    register(root)
-    env = {"MINEWATCH_HOME": str(app.settings.home), "MINEWATCH_DATABASE_URL": app.settings.sqlalchemy_url,
-           "MINEWATCH_SECRET_KEY": app.settings.secret_key, "MINEWATCH_ORG": "test-org", "MINEWATCH_DEBUG": "1"}
-    runner = CliRunner()
-    out = runner.invoke(root, ["hazard", "sites", "--erosion", str(eroded["run"]), "--buffer-m", "100", "--json"],
-                        env=env, catch_exceptions=False)
-    assert out.exit_code == 0, out.output
+def test_cli_erosion_only_and_with_json(cli, eroded):
+    out = cli("--org", "test-org", "hazard", "sites", "--erosion", str(eroded["run"]), "--buffer-m", "100", "--json")
     data = json.loads(out.output)
     a = next(s for s in data["sites"] if s["code"] == "A-POLY")
     assert a["erosion_level"] == "high" and a["soil_loss_t_yr"] == pytest.approx(190.0)
     assert a["sed_export_t_yr"] == pytest.approx(19.0, rel=1e-6)
-    text = runner.invoke(root, ["hazard", "sites", "--site", "A-POLY"], env=env, catch_exceptions=False)
+    text = cli("--org", "test-org", "hazard", "sites", "--site", "A-POLY")
     assert text.exit_code == 0, text.output
     assert "soil loss high mean 50.0 t/ha/yr, total 190.0 t/yr, sediment export 19.0 t/yr" in text.output
     assert "stream cells 5% (no soil loss)" in text.output

@@ -155,6 +155,22 @@ def _non_negative(values, option: str, path: Path | None, units: str) -> None:
 # ----------------------------------------------------------------------------------------------- R
 
 
+def _given(name: str, given, option: str, units_table: dict, units: str, to_si, factor: float, grid) -> Factor:
+    """R or K given as a number or a raster on the DEM grid, in ``units`` ("us" converted to SI by ``to_si``)."""
+    number, path = _number_or_path(given, option)
+    what = {"R": "erosivity", "K": "erodibility"}[name]
+    values = number if path is None else read_on_grid(path, grid, f"{what} raster")
+    _non_negative(values, option, path, units_table[units])
+    source = {"method": "given", "units_given": units_table[units], "units": units_table["si"],
+              **({"value_given": number} if path is None else {"raster": str(path)})}
+    if units == "us":
+        values = to_si(values)
+        source["conversion"] = f"x {factor} (Renard et al. 1997, AH703 Appendix A)"
+    if path is None:
+        source["value"] = float(values)
+    return Factor(name, values, units_table["si"], source)
+
+
 def erosivity_input(*, erosivity=None, units: str = "si", annual_mm=None, monthly_mm=None, grid=None) -> Factor:
     """Rainfall erosivity R (MJ mm ha-1 h-1 yr-1) from exactly one of the three routes.
 
@@ -194,17 +210,7 @@ def erosivity_input(*, erosivity=None, units: str = "si", annual_mm=None, monthl
         raise InvalidInput(f"--erosivity-units {units!r}: use si or us")
     si = R_UNITS["si"]
     if erosivity is not None:
-        number, path = _number_or_path(erosivity, "--erosivity")
-        values = number if path is None else read_on_grid(path, grid, "erosivity raster")
-        _non_negative(values, "--erosivity", path, R_UNITS[units])
-        source = {"method": "given", "units_given": R_UNITS[units], "units": si,
-                  **({"value_given": number} if path is None else {"raster": str(path)})}
-        if units == "us":
-            values = factors.r_us_to_si(values)
-            source["conversion"] = f"x {factors.R_US_TO_SI} (Renard et al. 1997, AH703 Appendix A)"
-        if path is None:
-            source["value"] = float(values)
-        return Factor("R", values, si, source)
+        return _given("R", erosivity, "--erosivity", R_UNITS, units, factors.r_us_to_si, factors.R_US_TO_SI, grid)
     if annual_mm is not None:
         number, path = _number_or_path(annual_mm, "--annual-mm")
         p = number if path is None else read_on_grid(path, grid, "annual precipitation raster")
@@ -293,17 +299,8 @@ def erodibility_input(*, erodibility=None, units: str = "si", sand_pct=None, sil
     if nomograph is not None:
         return _nomograph(nomograph, si)
     if erodibility is not None:
-        number, path = _number_or_path(erodibility, "--erodibility")
-        values = number if path is None else read_on_grid(path, grid, "erodibility raster")
-        _non_negative(values, "--erodibility", path, K_UNITS[units])
-        source = {"method": "given", "units_given": K_UNITS[units], "units": si,
-                  **({"value_given": number} if path is None else {"raster": str(path)})}
-        if units == "us":
-            values = factors.k_us_to_si(values)
-            source["conversion"] = f"x {factors.K_US_TO_SI} (Renard et al. 1997, AH703 Appendix A)"
-        if path is None:
-            source["value"] = float(values)
-        return Factor("K", values, si, source)
+        return _given("K", erodibility, "--erodibility", K_UNITS, units, factors.k_us_to_si, factors.K_US_TO_SI,
+                      grid)
     missing = [name for name, v in texture.items() if v is None]
     if missing:
         raise InvalidInput(f"K from texture (Williams EPIC) needs --sand, --silt, --clay and --organic-carbon; "
