@@ -28,7 +28,30 @@ def test_demo_without_shared_data_loads_the_generated_set_and_is_idempotent(tmp_
     # Issue 9: every demo site gets its soil loss from the erosion run on the same DEM
     soil = _soil_loss_lines(first.output)
     assert sorted(soil) == [f"HZ-DEMO-{i:02d}" for i in range(1, 7)], first.output
+    # Issue 10: a tree planting plan for a demo site, with its maps and printable plan, within the budget
+    _check_plan(first.output, tmp_path / "home")
     assert "intact" in runner.invoke(cli, ["audit", "verify"], env=env).output
+
+
+_PLAN = re.compile(r"Tree planting plan for (HZ-DEMO-\d\d) \(plan (\d+), adopted\): ([\d,]+) seedlings on [\d.]+ ha, "
+                   r"\d+ person-days, USD ([\d,.]+) of ([\d,]+)\. .*?: ([\d.]+) today, ([\d.]+) at maturity .*?"
+                   r"proven within ([\d.]+)% of the best")
+
+
+def _check_plan(out: str, home) -> None:
+    """The demo's plan line: within budget, the hazard falls, the plan's files exist where the web serves them."""
+    m = _PLAN.search(out)
+    assert m, out
+    cost, budget = float(m[4].replace(",", "")), float(m[5].replace(",", ""))
+    assert 0 < cost <= budget
+    assert float(m[7]) < float(m[6]) and float(m[8]) <= 1.0
+    folder = home / "demo" / "plan"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["site"] == m[1] and summary["seedlings"] == int(m[3].replace(",", ""))
+    stored = list((home / "files" / "plans").glob(f"*/{m[2]}"))
+    assert len(stored) == 1
+    for name in ("plan.gpkg", "plan.tif", "plan.html", "map_plan.png", "map_exposure.png"):
+        assert (stored[0] / name).stat().st_size > 500, name
 
 
 _SOIL_LOSS = re.compile(r"^\s+(HZ-DEMO-\d\d)\s+soil loss (low|moderate|high|very_high) mean ([\d,.]+) t/ha/yr, "
@@ -161,5 +184,6 @@ def test_demo_with_the_real_data_assesses_demo_sites_on_the_ecuador_dem(tmp_path
             assert parts[3:] == ["below", "level"], parts
     rerun = runner.invoke(cli, ["demo", "--no-serve"], env=env, catch_exceptions=False).output
     assert all(f"{code}  level" in rerun and "already raised today" in rerun for code in warned), rerun
+    _check_plan(out, tmp_path / "home")
     listed = runner.invoke(cli, ["alerts", "list"], env=env, catch_exceptions=False).output
     assert [line for line in listed.splitlines() if "landslide_warning" in line].__len__() == len(warned), listed

@@ -13,6 +13,7 @@ from minewatch.pay import orm as _pay  # noqa: F401
 from minewatch.rain import orm as _rain  # noqa: F401
 from minewatch.people import orm as _people  # noqa: F401
 from minewatch.registry import orm as _registry  # noqa: F401
+from minewatch.planning import orm as _planning  # noqa: F401
 from minewatch.sites import orm as _sites  # noqa: F401
 from minewatch.water import orm as _water  # noqa: F401
 from minewatch.adapters.db import Base

@@ -101,6 +101,11 @@ def register(cli: click.Group) -> None:
                 click.echo(f"  {code}  level {level or '-':<10} {what}")
             if r.skipped:
                 click.echo("  not sent: " + ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in r.skipped.items() if n))
+        if res.planting is not None:
+            from minewatch.demo.planting import planting_lines
+
+            for line in planting_lines(res.planting, app.settings.files_dir):
+                click.echo(line)
         if res.labour:
             click.echo("\nChild labour by the ILO C138/C182 age and task rules (minewatch labour check):")
             for kind, label in (("visit", "at each site's latest visit"), ("assignment", "in people's assignments")):
@@ -135,6 +140,8 @@ Where to look:
   .venv/bin/minewatch rain series
 {f"  .venv/bin/minewatch rain check --threshold guzzetti2008 --at {res.rain.at:%Y-%m-%dT%H:%MZ} --dry-run" if res.rain else ""}
   .venv/bin/minewatch alerts list
+  .venv/bin/minewatch plan trees --site HZ-DEMO-04 --budget 3000 --landcover bare --min-patch 400 --out plan/
+  .venv/bin/minewatch plantings survival --site HZ-DEMO-04
   .venv/bin/minewatch calc threshold --name javier-kumar2018 --duration-h 48 --json
   .venv/bin/minewatch calc fs --slope-deg 35 --friction-deg 32 --cohesion-pa 2000 --soil-depth-m 1.5 --soil-density 1800 --wetness 0.8""")
         if no_serve:

@@ -157,7 +157,7 @@ def _register() -> None:
 
     for mod in ("imports", "sites", "export", "backup", "people", "demo", "serve", "publish", "hazard", "hazard_sites", "calc",
                 "labour", "cases", "pay", "prices", "water", "mercury",
-                "reports", "sms", "ussd", "alerts", "rain", "hazard_validate", "hazard_erosion"):
+                "reports", "sms", "ussd", "alerts", "rain", "hazard_validate", "hazard_erosion", "plan", "plantings"):
         try:
             module = importlib.import_module(f"minewatch.cli.{mod}")
         except ModuleNotFoundError as exc:

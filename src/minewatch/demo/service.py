@@ -32,6 +32,7 @@ class DemoResult:
     water: dict = field(default_factory=dict)  # the Pilcomayo import and its WHO screening (shared data only)
     mercury: dict = field(default_factory=dict)  # the country row of the Annex C 1(d) baseline
     rain: object = None  # demo.rain.RainDemo: the replayed storm, rain check and its alerts (shared data only)
+    planting: object = None  # demo.planting.PlantingDemo: the tree planting plan of one site (issue 10)
 
 
 WATER_FILE = ("pilcomayo-mining-water-quality", "calidad_agua_20250711060422.csv")
@@ -92,6 +93,11 @@ def run_demo(app, *, on_step=print, shared_data: Path | None = None, demo_login:
 
         codes = [v.code for v in result.hazard.assessment.sites]
         result.rain = run_rain_demo(app, actor, shared=data, site_codes=codes, on_step=on_step)
+    if result.hazard.erosion:
+        from minewatch.demo.planting import run_planting_demo
+
+        result.planting = run_planting_demo(app, actor, landslide_dir=result.hazard.run_dir,
+                                            erosion_dir=result.hazard.erosion["dir"], on_step=on_step)
     if demo_login:
         # A fresh password at each run, printed for the person trying the demo (the admin's first
         # one-time password was printed only when the organisation was created).

@@ -428,3 +428,104 @@ def run_landslide(dem_path, out_dir, *, soil=None, soil_legend=None, landcover=N
     paths["summary"].write_text(json.dumps(summary, indent=2))
     step()
     return paths
+
+
+@dataclass(frozen=True, eq=False)
+class LandslideRun:
+    """A finished ``hazard landslide`` run read back from its folder, to recompute the stability of part of
+    its grid under another cover (the tree planner): the same soil, thickness, recharge, distributions,
+    iterations and seed as the run (``parameters.json``), the run's slope and specific catchment area."""
+
+    folder: Path
+    dem: str
+    band: int
+    profile: dict
+    soil: _Source
+    landcover: _Source
+    thickness_m: float
+    recharge_mm_day: tuple[float, float]
+    preset: str | None
+    iterations: int
+    seed: int
+    parameters: dict
+
+    def window(self, row0: int, row1: int, col0: int, col1: int) -> dict:
+        """Slope (deg), specific catchment area (m), soil and land-cover values of a window, per cell
+        (``{"slope", "sca", "soil": {field: array}, "landcover": {field: array}}``), shapes (rows, cols)."""
+        import rasterio
+        from rasterio.windows import Window
+
+        win = Window(col0, row0, col1 - col0, row1 - row0)
+        arrays = {}
+        for name in ("slope", "specific_catchment_area"):
+            path = self.folder / f"{name}.tif"
+            if not path.is_file():
+                raise InvalidInput(f"{self.folder}: missing {name}.tif (the folder of a 'hazard landslide' run)")
+            with rasterio.open(path) as src:
+                v = src.read(1, window=win, boundless=True, fill_value=np.nan).astype(float)
+                if src.nodata is not None and not np.isnan(src.nodata):
+                    v[v == src.nodata] = np.nan
+            arrays[name] = v
+        shape = arrays["slope"].shape
+
+        def cut(values: dict) -> dict:
+            out = {}
+            for k, v in values.items():
+                a = np.asarray(v, dtype=float)
+                out[k] = (np.full(shape, float(a)) if a.ndim == 0 else a[:, col0:col1].copy())
+            return out
+
+        return {"slope": arrays["slope"], "sca": arrays["specific_catchment_area"],
+                "soil": cut(self.soil.rows(row0, row1)), "landcover": cut(self.landcover.rows(row0, row1))}
+
+
+def load_run(run_dir, *, landcover=None, landcover_legend=None) -> LandslideRun:
+    """Read a ``hazard landslide`` run folder (``parameters.json`` and its rasters); InvalidInput names what is
+    missing. The soil and land cover are rebuilt from the classes or class rasters the run recorded;
+    ``landcover`` (a class name, or a raster of codes on the run's grid with ``landcover_legend``) replaces
+    the run's land cover (the cover today, when the run assumed another)."""
+    import rasterio
+
+    folder = Path(run_dir)
+    path = folder / "parameters.json"
+    if not path.is_file():
+        raise InvalidInput(f"{folder}: no parameters.json (give the folder of a 'hazard landslide' run)")
+    params = json.loads(path.read_text(encoding="utf-8"))
+    if not (folder / "slope.tif").is_file():
+        raise InvalidInput(f"{folder}: missing slope.tif (the folder of a 'hazard landslide' run)")
+    with rasterio.open(folder / "slope.tif") as src:
+        profile = src.profile.copy()
+
+    def source(kind: str, default: str):
+        rec = params.get(kind) or {}
+        if "raster" in rec:
+            return _classes(rec["raster"], rec.get("legend"), profile, kind, default)[0]
+        return _classes(rec.get("given") or rec.get("class") or default, None, profile, kind, default)[0]
+
+    rec = params.get("recharge") or {}
+    preset = params.get("preset")
+    return LandslideRun(folder=folder, dem=str(params.get("dem", "")), band=int(params.get("band", 1)), profile=profile,
+                        soil=source("soil", DEFAULT_SOIL),
+                        landcover=(source("landcover", DEFAULT_LANDCOVER) if landcover is None else
+                                   _classes(landcover, landcover_legend, profile, "landcover", DEFAULT_LANDCOVER)[0]),
+                        thickness_m=float((params.get("soil_thickness") or {}).get("value", DEFAULT_THICKNESS_M)),
+                        recharge_mm_day=(float(rec.get("min", DEFAULT_RECHARGE_MM_DAY[0])),
+                                         float(rec.get("max", DEFAULT_RECHARGE_MM_DAY[1]))),
+                        preset=None if preset in (None, "none") else preset,
+                        iterations=int(params.get("iterations", 250)), seed=int(params.get("seed", 0)),
+                        parameters=params)
+
+
+def stability(run: LandslideRun, slope: np.ndarray, sca: np.ndarray, soil_v: dict, lc_v: dict, *,
+              iterations: int | None = None, cell_offset: int = 0) -> dict[str, np.ndarray]:
+    """The run's factor of safety and Monte Carlo probabilities for given per-cell values (another land cover).
+
+    Same equations, distributions and seed as the run; the random numbers are keyed by ``cell_offset`` + the
+    cell's flat index, so two calls on the same cells with different covers use the same draws (common
+    random numbers: their difference is the cover's effect, not sampling noise).
+    """
+    job = _Job(dem=run.dem, band=run.band, dx_rows=np.zeros(0), dy=0.0, cols=slope.shape[-1], sca="",
+               soil=run.soil, landcover=run.landcover, thickness_m=run.thickness_m,
+               recharge_mm_day=run.recharge_mm_day, preset=run.preset,
+               iterations=run.iterations if iterations is None else int(iterations), seed=run.seed)
+    return _stability(job, slope, sca, soil_v, lc_v, cell_offset=cell_offset)

@@ -674,3 +674,82 @@ def fill_pits(z, block):  # pragma: no cover - compiled
                                 queue[tail] = rn * cols + cn
                                 tail += 1
     return filled
+
+
+@njit(cache=True)
+def upstream_walk_sum(fd, order, channel, dist, g):  # pragma: no cover - compiled
+    """A_i = sum over cells u of g_u times the chance that the walk of :func:`distance_to_channel_mfd` from u
+    steps into i: A_i = sum_{u -> i} p~(u, i) (g_u + A_u) over non-channel cells u with a defined distance,
+    p~ = u's nibble to i over the nibbles of u's in-raster neighbours with a defined distance (the
+    renormalisation distance_to_channel_mfd uses). Walks stop on channel cells (their distance is 0).
+
+    With ``g_u = dF/dD_dn(u)`` this is ``dF/dw_i``: how a function F of the downslope distances changes with
+    the weight of cell i, because D_dn(u) = sum_n p~(u, n)(w_n + D_dn(n)).
+    """
+    rows, cols = fd.shape
+    acc = np.zeros((rows, cols))
+    for t in range(order.shape[0]):
+        cell = order[t]
+        r = cell // cols
+        c = cell - r * cols
+        if channel[r, c] or np.isnan(dist[r, c]):
+            continue
+        d = fd[r, c]
+        if d == 0:
+            continue
+        total = 0.0
+        for k in range(8):
+            nib = (d >> (k * 4)) & 0xF
+            if nib == 0:
+                continue
+            rn = r + ROW_OFFSETS[k]
+            cn = c + COL_OFFSETS[k]
+            if rn < 0 or rn >= rows or cn < 0 or cn >= cols or np.isnan(dist[rn, cn]):
+                continue
+            total += nib
+        if total == 0:
+            continue
+        gv = g[r, c]
+        carry = (0.0 if np.isnan(gv) else gv) + acc[r, c]
+        for k in range(8):
+            nib = (d >> (k * 4)) & 0xF
+            if nib == 0:
+                continue
+            rn = r + ROW_OFFSETS[k]
+            cn = c + COL_OFFSETS[k]
+            if rn < 0 or rn >= rows or cn < 0 or cn >= cols or np.isnan(dist[rn, cn]):
+                continue
+            acc[rn, cn] += carry * nib / total
+    return acc
+
+
+@njit(cache=True)
+def downstream_sum_mfd(fd, order, h):  # pragma: no cover - compiled
+    """H_i = h_i + sum_k p(i, k) H_k with :func:`accumulate_mfd`'s proportions (nibble over the sum of the
+    cell's nibbles; flow leaving the raster or entering nodata is lost): the sum of h over the cells
+    downstream of i, each weighted by the share of i's flow that reaches it. With ``h_v = dF/da_v`` for an
+    accumulation a this is ``dF/dweight_i``. NaN in h counts as 0; cells without a flow direction get h."""
+    rows, cols = fd.shape
+    out = np.zeros((rows, cols))
+    for t in range(order.shape[0] - 1, -1, -1):
+        cell = order[t]
+        r = cell // cols
+        c = cell - r * cols
+        hv = h[r, c]
+        value = 0.0 if np.isnan(hv) else hv
+        d = fd[r, c]
+        if d != 0:
+            total = 0
+            for k in range(8):
+                total += (d >> (k * 4)) & 0xF
+            for k in range(8):
+                nib = (d >> (k * 4)) & 0xF
+                if nib == 0:
+                    continue
+                rn = r + ROW_OFFSETS[k]
+                cn = c + COL_OFFSETS[k]
+                if rn < 0 or rn >= rows or cn < 0 or cn >= cols:
+                    continue
+                value += out[rn, cn] * nib / np.float32(total)
+        out[r, c] = value
+    return out

@@ -81,7 +81,7 @@ def run_erosion(dem_path, out_dir, *, band: int = 1, erosivity=None, erosivity_u
     """
     import minewatch
     from minewatch.geomodels.erosion import SPEC
-    from minewatch.geomodels.erosion.tool import watershed_ids, watershed_totals, write_outputs
+    from minewatch.geomodels.erosion.tool import watershed_ids, watershed_totals, write_cover, write_outputs
 
     if ls_convention not in LS_CONVENTIONS:
         raise InvalidInput(f"ls_convention must be one of {', '.join(LS_CONVENTIONS)}, not {ls_convention!r}")
@@ -139,6 +139,7 @@ def run_erosion(dem_path, out_dir, *, band: int = 1, erosivity=None, erosivity_u
                   l_max=l_max, on_stage=done)
     out_dir = Path(out_dir)
     paths = write_outputs(out, out_dir, grid.profile)
+    paths.update(write_cover(np.where(valid, c_a, np.nan), np.where(valid, p_a, np.nan), out_dir, grid.profile))
     area = cell * abs(y_size)
     totals = []
     if ids is not None:

@@ -92,6 +92,16 @@ def write_outputs(out: dict[str, np.ndarray], out_dir, profile: dict) -> dict[st
     return paths
 
 
+def write_cover(c_factor: np.ndarray, p_factor: np.ndarray, out_dir, profile: dict) -> dict[str, Path]:
+    """The C and P rasters the run used (``c_factor.tif``, ``p_factor.tif``, float32): InVEST does not write
+    them, the tree planner reads them to change the cover of some cells and keep the rest as it was."""
+    out_dir = Path(out_dir)
+    c_path, p_path = out_dir / "c_factor.tif", out_dir / "p_factor.tif"
+    _write(c_path, c_factor, profile, FLOAT32_NODATA, "float32")
+    _write(p_path, p_factor, profile, FLOAT32_NODATA, "float32")
+    return {"cover__management_factor": c_path, "support_practice__factor": p_path}
+
+
 def watershed_totals(out: dict[str, np.ndarray], ids: np.ndarray, numbers: list[int], cell_area_m2: float,
                      out_dir) -> tuple[Path, list[dict]]:
     """usle and sed_export totals (t yr-1) per watershed polygon into ``watershed_totals.csv``; (path, rows)."""
@@ -144,6 +154,8 @@ def tool(dem_path, out_dir, *, erosivity, erodibility, landcover, biophysical, l
                   threshold_flow_accumulation=threshold_flow_accumulation, k=k, ic0=ic0, sdr_max=sdr_max,
                   l_max=l_max)
     paths = write_outputs(out, out_dir, grid.profile)
+    paths.update(write_cover(np.where(np.isnan(out["usle"]), np.nan, c_factor),
+                             np.where(np.isnan(out["usle"]), np.nan, p_factor), out_dir, grid.profile))
     if ids is not None:
         paths["watershed__totals"], _ = watershed_totals(out, ids, numbers, abs(x_size * y_size), out_dir)
     return paths
