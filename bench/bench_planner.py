@@ -8,7 +8,8 @@ the cheapest species so they bind. Runs:
 
 1. no patch constraint, milp (HiGHS) to a proven gap <= 1 % (time limit 60 s): time and gap;
 2. the heuristic (LP rounding) on the same instance: time and gap to the LP bound;
-3. minimum patch size K (default 4 and 2), milp with 60 s: the gap reached; the heuristic too.
+3. minimum patch size K (default 4 and 2), milp with 60 s: the gap reached; the heuristic too; auto
+   (heuristic, then the decomposition: patch-aware Lagrangian bound + restricted integer programme).
 
 ``python bench/bench_planner.py [--rows 400 --cols 250 --time-limit 60 --patch 4 2]``
 Prints the machine and markdown rows for bench/RESULTS.md.
@@ -87,6 +88,7 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--patch", type=int, nargs="*", default=[4, 2])
     ap.add_argument("--skip-milp-patch", action="store_true")
+    ap.add_argument("--only-patch", action="store_true", help="skip the runs without patches")
     a = ap.parse_args()
     print(machine())
     n = a.rows * a.cols
@@ -94,15 +96,18 @@ def main() -> None:
     print("| run | method | status | time s | gap | bound | cells planted | spent/budget | constraints | note |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     p = make_instance(a.rows, a.cols)
-    run("no patches, gap <= 1 %", p, method="milp", mip_rel_gap=0.01, time_limit_s=a.time_limit)
-    run("no patches", p, method="heuristic")
-    run("no patches, auto", p, method="auto", mip_rel_gap=0.01, time_limit_s=a.time_limit)
+    if not a.only_patch:
+        run("no patches, gap <= 1 %", p, method="milp", mip_rel_gap=0.01, time_limit_s=a.time_limit)
+        run("no patches", p, method="heuristic")
+        run("no patches, auto", p, method="auto", mip_rel_gap=0.01, time_limit_s=a.time_limit)
     for k in a.patch:
         pk = make_instance(a.rows, a.cols, min_patch=k)
         if not a.skip_milp_patch:
             run(f"min patch {k}, {a.time_limit:.0f} s", pk, method="milp", mip_rel_gap=0.01,
                 time_limit_s=a.time_limit)
         run(f"min patch {k}", pk, method="heuristic")
+        run(f"min patch {k}, auto {a.time_limit:.0f} s", pk, method="auto", mip_rel_gap=0.01,
+            time_limit_s=a.time_limit)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,8 @@ def _check_plan(out: str, home) -> None:
     assert m, out
     cost, budget = float(m[4].replace(",", "")), float(m[5].replace(",", ""))
     assert 0 < cost <= budget
-    assert float(m[7]) < float(m[6]) and float(m[8]) <= 1.0
+    assert float(m[7]) < float(m[6]) <= 63  # people exposed: each person once, at most the demo's 63 people
+    assert float(m[8]) <= 1.0
     folder = home / "demo" / "plan"
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["site"] == m[1] and summary["seedlings"] == int(m[3].replace(",", ""))

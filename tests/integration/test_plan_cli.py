@@ -78,6 +78,22 @@ def test_plan_for_a_site_is_stored_adopted_and_followed(cli, tmp_path, runs):  #
     surv = json.loads(cli("plantings", "survival", "--site", "T-1", "--json").output)
     rate = surv["plantings"][0]["rate"]
     assert abs(rate - (first["seedlings"] // 4) / (first["seedlings"] // 2)) < 1e-9
+    # the hazard with what was actually planted: PL-2 has a place (a polygon on the site), PL-1 has none
+    block = shapely.box(SITE.centroid.x - 100, SITE.centroid.y + 30, SITE.centroid.x + 100, SITE.centroid.y + 120)
+    block_ll = shapely.transform(block, lambda xy: np.column_stack(TO_LONLAT.transform(xy[:, 0], xy[:, 1])))
+    cli("plantings", "import", _csv(tmp_path / "plantings2.csv",
+                                    ["external_id", "site", "species", "planted_on", "count", "wkt"],
+                                    [["PL-2", "T-1", SPECIES[0], "2024-11-01", 50000, block_ll.wkt]]))
+    actual = json.loads(cli("plantings", "hazard", "--site", "T-1", "--on", "2026-11-25", "--buffer-m", "150",
+                            "--out", str(tmp_path / "actual"), "--json").output)
+    assert [u["planting"] for u in actual["unmapped"]] == ["PL-1"]
+    (mapped,) = actual["plantings"]
+    assert mapped["planting"] == "PL-2" and mapped["survival_source"] == "expected" and mapped["cells"] > 100
+    for name in ("exposure", "soil", "sediment"):
+        o = actual["objectives"][name]
+        assert o["at_maturity"] <= o["now"] <= o["without_plantings"], (name, o)
+    assert actual["objectives"]["soil"]["now"] < actual["objectives"]["soil"]["without_plantings"]
+    assert (tmp_path / "actual" / "cover.tif").is_file() and (tmp_path / "actual" / "map_exposure.png").is_file()
     # a second plan supersedes the proposal? No: the adopted plan stays adopted, the new one is proposed
     cli("plan", "trees", "--site", "T-1", "--budget", "100", "--species", SPECIES[0], "--buffer-m", "150",
         "--out", str(tmp_path / "plan2"))

@@ -129,6 +129,9 @@ def test_more_budget_never_lowers_the_benefit_and_exposure_adds_up_exactly(runs,
             assert s["expected"] <= before + 1e-9
         before = s["expected"]
     assert before < s["baseline"]
+    pf = s["probability_of_failure"]
+    assert pf["planted_mean_at_maturity"] < pf["planted_mean_today"]
+    assert pf["area_mean_at_maturity"] < pf["area_mean_today"]
 
 
 def test_heuristic_gap_is_honest_against_the_integer_programme(runs, tmp_path):

@@ -78,22 +78,72 @@ def test_sdr_derivative_matches_a_central_difference():
     assert np.allclose(B.sdr_derivative(sdr(ic), k=2.0, sdr_max=0.8), numeric, rtol=1e-6)
 
 
-def test_exposure_paths_follow_the_angle_of_reach():
-    """A straight 45 % slope (24.2 deg) then flat ground: from the top, a 20 deg reach angle runs out onto the
-    flat until drop / path length < tan 20 deg; a 30 deg reach angle stops the source at once."""
-    z = np.array([[40.0], [35.5], [31.0], [26.5], [22.0], [22.0 - 1e-3], [22.0 - 2e-3], [22.0 - 3e-3]])
-    people = np.array([[0.0], [0], [0], [0], [0], [1], [10], [100]])
-    w20 = B.exposure_weights(z, people, x_size=10, y_size=10, reach_angle_deg=20).ravel()
-    # from the top (40 m): after 50 m of path the drop is 18.0 m (ratio 0.36 < tan 20 = 0.364): stops at 40 m
-    assert w20[0] == 0.0
-    # from 35.5 m: 13.5 m over 40 m = 0.3375 < 0.364 at the 5th cell: stops before the people
-    assert w20[1] == 0.0
-    w10 = B.exposure_weights(z, people, x_size=10, y_size=10, reach_angle_deg=10).ravel()
-    # tan 10 = 0.176: from 40 m reaches 70 m of path (drop 18.003 / 70 = 0.257) -> all 111 people
-    assert w10[0] == 111.0
-    assert B.exposure_weights(z, people, x_size=10, y_size=10, max_runout_m=55, reach_angle_deg=10).ravel()[0] == 1.0
+def _paths_brute_force(z, dx, tan_reach, max_len):
+    """The runout paths of every cell of a grid, written out plainly (the rule of ``exposure_weights``)."""
+    rows, cols = z.shape
+    paths = {}
+    for r0 in range(rows):
+        for c0 in range(cols):
+            path, r, c, length = [(r0, c0)], r0, c0, 0.0
+            while True:
+                best = None
+                for dr, dc in ((0, 1), (-1, 1), (-1, 0), (-1, -1), (0, -1), (1, -1), (1, 0), (1, 1)):
+                    rn, cn = r + dr, c + dc
+                    if 0 <= rn < rows and 0 <= cn < cols:
+                        step = dx * np.hypot(dr, dc)
+                        drop = (z[r, c] - z[rn, cn]) / step
+                        if drop > 0 and (best is None or drop > best[0]):
+                            best = (drop, rn, cn, step)
+                if best is None or length + best[3] > max_len or z[r0, c0] - z[best[1], best[2]] < tan_reach * (
+                        length + best[3]):
+                    break
+                length += best[3]
+                r, c = best[1], best[2]
+                path.append((r, c))
+            paths[(r0, c0)] = path
+    return paths
+
+
+def test_exposure_weights_count_each_person_once_by_the_angle_of_reach():
+    """Derived in the test: the paths written out plainly; a person on cell k reached by N_k paths adds 1/N_k
+    to each of those sources, so the weights add up to the people reached and no more."""
+    rng = np.random.default_rng(5)
+    n = 30
+    x, y = np.meshgrid(np.arange(n) * 10.0, (n - 1 - np.arange(n)) * 10.0)
+    z = 0.5 * y + 6 * np.sin(x / 40.0) + rng.normal(0, 0.5, (n, n))
+    people = np.zeros((n, n))
+    people[rng.integers(0, n, 12), rng.integers(0, n, 12)] = rng.integers(1, 6, 12)
+    tan20 = np.tan(np.radians(20))
+    paths = _paths_brute_force(z, 10.0, tan20, B.MAX_RUNOUT_M)
+    reached = np.zeros((n, n))
+    for path in paths.values():
+        for k in path:
+            reached[k] += 1
+    expected = np.array([[sum(people[k] / reached[k] for k in paths[(r, c)]) for c in range(n)] for r in range(n)])
+    w = B.exposure_weights(z, people, x_size=10, y_size=10, reach_angle_deg=20)
+    assert np.allclose(w, expected)
+    assert w.sum() == pytest.approx(people[reached > 0].sum())  # every person counted once
+    # a steeper reach angle shortens the paths: no source reaches more people than before
+    w30 = B.exposure_weights(z, people, x_size=10, y_size=10, reach_angle_deg=30)
+    assert w30.sum() == pytest.approx(people.sum())
     with pytest.raises(InvalidInput, match="reach angle"):
         B.exposure_weights(z, people, x_size=10, y_size=10, reach_angle_deg=95)
+
+
+def test_runout_stops_at_the_angle_of_reach_and_the_length_cap():
+    """A straight 45 % slope then flat ground (a column of 10 m cells): with a 10 deg reach angle (tan 0.176)
+    the slide from the top runs onto the flat while drop / path length >= 0.176; a 55 m cap stops it first."""
+    z = np.array([[40.0], [35.5], [31.0], [26.5], [22.0], [22.0 - 1e-3], [22.0 - 2e-3], [22.0 - 3e-3]])
+    people = np.zeros((8, 1))
+    people[7, 0] = 100.0
+    paths = _paths_brute_force(z, 10.0, np.tan(np.radians(10)), B.MAX_RUNOUT_M)
+    assert paths[(0, 0)][-1] == (7, 0)  # 18.003 m over 70 m = 0.257 >= 0.176: reaches the people
+    w = B.exposure_weights(z, people, x_size=10, y_size=10, reach_angle_deg=10).ravel()
+    n_reaching = sum(1 for p in paths.values() if (7, 0) in p)
+    assert w[0] == pytest.approx(100.0 / n_reaching)
+    capped = B.exposure_weights(z, people, x_size=10, y_size=10, reach_angle_deg=10, max_runout_m=55).ravel()
+    # 70 m from the top is beyond the cap; 50 m from 31 m (drop 9.003 m, 0.18 >= 0.176) is within it
+    assert capped[0] == 0.0 and capped[2] == capped[7] == 50.0
 
 
 def test_planted_cover_scales_with_survival_and_leaves_other_cells():

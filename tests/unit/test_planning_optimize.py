@@ -222,3 +222,45 @@ def test_option_names_address_option_budgets():
                         option_names=("vetiver", "acacia"))
     plan = solve(p, method="milp", mip_rel_gap=0.0)
     assert sorted(plan.choice.tolist()) == [0, 1] and plan.objective == 6.0
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 10**6), k=st.sampled_from([2, 3]), integer=st.booleans(),
+       engine=st.sampled_from(["highspy", "scipy"]))
+def test_decomposed_reported_gap_is_at_least_its_true_gap(seed, k, integer, engine):
+    # auto_max_vars=0 forces the large-instance path (patch-aware Lagrangian bound + restricted MIP)
+    p = make_problem(seed, 120, 3, grid_w=12, min_patch=k, tight=0.2, integer=integer, option_budget=True)
+    exact = solve(p, method="milp", mip_rel_gap=0.0, time_limit_s=20, engine="highspy")
+    assert exact.status == "optimal"
+    dec = solve(p, method="auto", mip_rel_gap=0.0, time_limit_s=20, auto_max_vars=0, engine=engine)
+    assert dec.method == "auto:decomposed"
+    assert check_plan(p, dec.choice) == [] and independent_violations(p, dec.choice) == []
+    assert smallest_patch(p, dec.choice) >= k
+    assert dec.bound >= exact.objective - 1e-9 * max(1.0, exact.objective)
+    true_gap = (exact.objective - dec.objective) / exact.objective if exact.objective > 0 else 0.0
+    assert dec.gap >= true_gap - 1e-12
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10**6), k=st.sampled_from([1, 2, 3]))
+def test_highspy_and_scipy_engines_reach_the_same_optimum(seed, k):
+    p = make_problem(seed, 30, 3, grid_w=6, min_patch=k, option_budget=True, tight=0.3)
+    a = solve(p, method="milp", mip_rel_gap=0.0, engine="highspy")
+    b = solve(p, method="milp", mip_rel_gap=0.0, engine="scipy")
+    assert a.objective == pytest.approx(b.objective, abs=1e-6)
+    assert check_plan(p, a.choice) == []
+
+
+def test_patch_lagrangian_bound_is_valid_and_tighter_than_the_no_patch_bound():
+    # derived in the test: the exact optimum (milp, gap 0) of a 120-cell K=3 instance bounds both from below
+    p = make_problem(11, 120, 3, grid_w=12, min_patch=3, tight=0.2, integer=False)
+    exact = solve(p, method="milp", mip_rel_gap=0.0, engine="highspy")
+    heur = solve(p, method="heuristic", bound="lagrangian")
+    dec = solve(p, method="auto", mip_rel_gap=0.0, auto_max_vars=0)
+    assert exact.objective <= dec.bound <= heur.bound + 1e-9
+    assert dec.objective >= heur.objective
+
+
+def test_unknown_engine_is_refused():
+    with pytest.raises(InvalidInput, match="engine"):
+        solve(PlanningProblem(benefit=np.ones((2, 2))), engine="cplex")

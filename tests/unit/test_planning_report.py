@@ -238,7 +238,8 @@ def test_printable_shows_objective_years_gap_provisional_and_safety(tmp_path, su
     assert "seedling prices; survival fractions" in html
     assert "general guidance" in html and "30 degrees" in html
     assert html.count("<li>") == 4
-    assert "@page { size: A4" in html
+    assert '<link rel="stylesheet" href="plan.css">' in html and "style=" not in html
+    assert "@page { size: A4" in (tmp_path / "plan.css").read_text()
     assert "<script" not in html and "http" not in html  # no external resource
 
 

@@ -186,3 +186,25 @@ def test_dashboard_hazard_layer_draws_a_ring_whose_popup_opens_the_site_hazard(w
     assert f"Landslide hazard: {label}" in page.locator("#map .leaflet-popup-content").inner_text()
     # the panel beside the map counts it, without JavaScript
     assert page.locator(f"#hazard-counts tr[data-level='{level}'] td.num").inner_text() == "1"
+
+
+def test_plan_page_draws_the_patches_and_the_printable_plan_loads_cleanly(web, page, tmp_path):
+    """Issue 10: the plan's patches on the site map (plan_map.js fetches plan.geojson), a click names the
+    species; the printable plan renders with its maps under the app's security policy (no CSP violation)."""
+    from tests.web.test_planning_pages import make_plan
+
+    plan = make_plan(web, "alpha", tmp_path)
+    with page.expect_response(lambda r: r.url.endswith(f"/plans/{plan.id}/files/plan.geojson")) as geo:
+        assert log_in(page, web.email("alpha", "viewer"), next="/sites/alpha00001/plan") == 200
+    assert geo.value.status == 200 and len(geo.value.json()["features"]) == 2
+    patches = page.locator("#plan-map path.leaflet-interactive")
+    patches.first.wait_for()
+    assert patches.count() >= 2
+    patches.first.click(force=True)
+    popup = page.locator("#plan-map .leaflet-popup-content")
+    popup.wait_for()
+    assert "seedlings" in popup.inner_text().lower()
+    page.goto(f"/plans/{plan.id}/files/plan.html")
+    page.locator("table").first.wait_for()
+    images = page.evaluate("Array.from(document.images).map(i => [i.getAttribute('src'), i.naturalWidth])")
+    assert images and all(width > 0 for _, width in images), images

@@ -51,6 +51,8 @@ PATH_PARAMS: dict[str, tuple[str, ...]] = {
     "case_number": ("case_number",),  # a grievance (issue 7, /reports/{case_number})
     "org_slug": ("slug",),  # the public grievance routes (issue 7): PUBLIC below
     "alert_id": ("alert_id",),  # an alert sent to a site's people (issues 7 and 8, /alerts/{alert_id})
+    "plan_id": ("plan_id",),  # a tree plan (issue 10, /plans/{plan_id})
+    "name": ("plan_file",),  # a file of a tree plan (issue 10, /plans/{plan_id}/files/{name}): with the plan's id
 }
 # Generic names (``/api/v1/people/{id}``, ``/sites/{code}``) take the record of the collection named by
 # the path segment before them.
@@ -155,6 +157,8 @@ class OrgRecords:
     ids: dict[str, set[int]] = field(default_factory=dict)  # collection -> every id of the organisation
     case_number: str = ""  # a grievance's case number (issue 7)
     alert_id: int = 0  # an alert (issue 8, /alerts/{alert_id})
+    plan_id: int = 0  # a tree plan (issue 10, /plans/{plan_id})
+    plan_file: str = "summary.json"  # a file every stored plan has (/plans/{plan_id}/files/{name})
 
 
 PERSON_NAMES = {"alpha": "Amani Alphonsine", "beta": "Zawadi Betamwana"}
@@ -198,6 +202,9 @@ def seed(web, tmp_path, slug: str) -> None:
     with web.app.uow() as uow:
         send_alert(uow, actor=actor, site_codes=[site], template="other", params={"message": f"notice of {slug}"},
                    vault=web.app.vault)
+    from tests.web.test_planning_pages import make_plan  # a tree plan of the site (issue 10)
+
+    make_plan(web, slug, tmp_path)
 
 
 def _save_validation_report(web, tmp_path, slug: str) -> None:
@@ -238,6 +245,7 @@ def records_of(web, slug: str) -> OrgRecords:
     from minewatch.cooperatives.orm import Cooperative
     from minewatch.grievances.orm import Grievance
     from minewatch.people.orm import Assignment, Membership, Person
+    from minewatch.planning.orm import TreePlan
     from minewatch.registry.orm import ImportBatch
     from minewatch.sites.orm import Concession, Site, SiteVisit
     from minewatch.water.orm import SamplingPoint
@@ -270,7 +278,9 @@ def records_of(web, slug: str) -> OrgRecords:
                                    .order_by(SamplingPoint.code)))
         case_number = conn.scalar(sa.select(sa.func.min(Grievance.case_number)).where(Grievance.org_id == org_id))
         alert_id = conn.scalar(sa.select(sa.func.min(Alert.id)).where(Alert.org_id == org_id))
+        plan_id = conn.scalar(sa.select(sa.func.min(TreePlan.id)).where(TreePlan.org_id == org_id))
     assert alert_id is not None, f"{slug} has no alert"
+    assert plan_id is not None, f"{slug} has no tree plan"
     assert all(all_ids.values()) and points, f"{slug} lacks a record of some kind: {all_ids}, points {points}"
     return OrgRecords(
         slug=slug, site_id=site.id, site_code=site.code, visit_id=min(all_ids["visits"]),
@@ -282,7 +292,7 @@ def records_of(web, slug: str) -> OrgRecords:
         markers=(*codes, *emails, *prefixes, *points, person.external_id, PERSON_NAMES[slug], coop.external_id,
                  title.external_id, f"Holder {slug}", f"{slug}-upload.csv", f"{slug}-up-1", f"{slug}-token",
                  CHILDREN[slug]["name"], CHILDREN[slug]["guardian"], case_number),
-        ids=all_ids, case_number=case_number, alert_id=alert_id,
+        ids=all_ids, case_number=case_number, alert_id=alert_id, plan_id=plan_id,
     )
 
 

@@ -135,6 +135,11 @@ def _print(summary: dict, out_dir: str, recorded) -> None:
     click.echo(f"{obj['name']} ({obj['units']}): today {summary['baseline']:.4g}, at maturity (year "
                f"{summary['maturity_year']}) {summary['expected']:.4g}"
                + (f", {share:.1%} less" if share is not None else ""))
+    pf = summary.get("probability_of_failure")
+    if pf and pf.get("planted_mean_today") is not None:
+        click.echo(f"probability of failure on the planted ground: {pf['planted_mean_today']:.2f} today, "
+                   f"{pf['planted_mean_at_maturity']:.2f} at maturity (whole area {pf['area_mean_today']:.2f} -> "
+                   f"{pf['area_mean_at_maturity']:.2f})")
     click.echo(f"proven within {summary['gap']:.2%} of the best plan ({summary['status']}, {summary['method']}, "
                f"bound: {summary['bound_kind']}; {summary['gap_applies_to']})")
     if summary["provisional"]:

@@ -124,6 +124,48 @@ def timeline_cmd(state: CliState, site_code: str, as_json: bool) -> None:
         click.echo(f"{e.date:%Y-%m-%d}  {e.text()}")
 
 
+@plantings.command("hazard")
+@click.option("--site", "site_code", required=True, metavar="CODE")
+@click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), help="The date (default today).")
+@click.option("--landcover", metavar="CLASS|RASTER", help="The cover around the plantings today when the landslide "
+              "run assumed another (e.g. bare), as for 'plan trees'.")
+@click.option("--landcover-legend", type=click.Path(exists=True, dir_okay=False), help="CSV code,class.")
+@click.option("--landslide", "landslide_dir", type=click.Path(exists=True, file_okay=False),
+              help="A 'hazard landslide' run folder (default: the latest assessed).")
+@click.option("--erosion", "erosion_dir", type=click.Path(exists=True, file_okay=False),
+              help="A 'hazard erosion' run folder (default: the latest assessed).")
+@click.option("--buffer-m", "buffer_m", type=click.FloatRange(min=0, min_open=True), default=250.0, show_default=True)
+@click.option("--lang", type=click.Choice(["en", "fr", "es"]), default="en", show_default=True)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def hazard_cmd(state: CliState, site_code: str, on, landcover, landcover_legend, landslide_dir, erosion_dir,
+               buffer_m: float, lang: str, out_dir: str, as_json: bool) -> None:
+    """The site's hazard recomputed with its plantings as they stand (age, measured survival), against the same
+    ground without them and with the survivors at maturity; writes summary.json, cover.tif and maps."""
+    from minewatch.planning.site_plan import assess_site_plantings
+
+    actor = state.actor()
+    with state.app.uow() as uow:
+        summary = assess_site_plantings(uow, actor=actor, site_code=site_code, out_dir=out_dir,
+                                        on=on.date() if on else None, landslide_dir=landslide_dir,
+                                        erosion_dir=erosion_dir, landcover=landcover,
+                                        landcover_legend=landcover_legend, buffer_m=buffer_m, lang=lang)
+    if as_json:
+        echo_json(summary)
+        return
+    for name, v in summary["objectives"].items():
+        if v is not None:
+            click.echo(f"{name:<9} without plantings {v['without_plantings']:.4g}, now {v['now']:.4g}, at maturity "
+                       f"{v['at_maturity']:.4g} {v['units']}")
+    for p in summary["plantings"]:
+        click.echo(f"  {p['planting']}: {p['species']} {p['count']:,} planted, {p['area_ha']:.2f} ha mapped, "
+                   f"{p['age_years']:.1f} yr, survival {p['survival']:.0%} ({p['survival_source']})")
+    for u in summary["unmapped"]:
+        click.echo(f"  {u['planting']}: not mapped: {u['reason']}", err=True)
+    click.echo(f"maps and summary.json in {out_dir}")
+
+
 @plantings.command("plans")
 @click.option("--site", "site_code", metavar="CODE", help="Only this site's plans.")
 @click.option("--json", "as_json", is_flag=True)

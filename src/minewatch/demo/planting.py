@@ -32,6 +32,7 @@ class PlantingDemo:
     folder: Path
     summary: dict
     survival: dict
+    actual: dict | None = None  # the hazard with the pilot plantings as they stand (plantings hazard)
 
 
 def run_planting_demo(app, actor, *, landslide_dir: Path, erosion_dir: Path, on_step=print) -> PlantingDemo:
@@ -55,11 +56,15 @@ def run_planting_demo(app, actor, *, landslide_dir: Path, erosion_dir: Path, on_
     records = app.settings.home / "demo" / "plan_records"
     records.mkdir(parents=True, exist_ok=True)
     plantings, checks = records / "plantings.csv", records / "survival.csv"
+    lat, lon = _site_point(app.settings.home / "demo" / "hazard" / "sites.csv")
     with open(plantings, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["external_id", "site", "species", "planted_on", "count", "area_ha", "notes"])
-        for ext, species, day, count, area in PILOT:
-            w.writerow([ext, SITE, species, day, count, area, "pilot planting before the plan (fictional demo record)"])
+        w.writerow(["external_id", "site", "species", "planted_on", "count", "area_ha", "latitude", "longitude",
+                    "notes"])
+        for k, (ext, species, day, count, area) in enumerate(PILOT):
+            # the pilot plots lie a little north and south of the site's point (about 60 m)
+            w.writerow([ext, SITE, species, day, count, area, f"{lat + (0.00055 if k else -0.00055):.6f}",
+                        f"{lon:.6f}", "pilot planting before the plan (fictional demo record)"])
     with open(checks, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["external_id", "planting", "checked_on", "alive", "method"])
@@ -71,18 +76,29 @@ def run_planting_demo(app, actor, *, landslide_dir: Path, erosion_dir: Path, on_
         service.import_survival(uow, actor=actor, path=checks)
     with app.uow() as uow:
         report = service.survival(uow, actor=actor, site_code=SITE).as_dict()
-    return PlantingDemo(SITE, view.id, work, summary, report)
+    from minewatch.planning.site_plan import assess_site_plantings
+
+    with app.uow() as uow:
+        actual = assess_site_plantings(uow, actor=actor, site_code=SITE, out_dir=app.settings.home / "demo" / "planted",
+                                       landslide_dir=landslide_dir, erosion_dir=erosion_dir, landcover="bare")
+    return PlantingDemo(SITE, view.id, work, summary, report, actual)
+
+
+def _site_point(sites_csv: Path) -> tuple[float, float]:
+    """(latitude, longitude) of the demo site in the hazard demo's sites file."""
+    with open(sites_csv, encoding="utf-8") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["code"] == SITE)
+    return float(row["latitude"]), float(row["longitude"])
 
 
 def planting_lines(demo: PlantingDemo, files_dir: Path) -> list[str]:
     """What the demo prints about the plan."""
     s = demo.summary
-    obj = s["objective"]
     share = f", {s['reduction_share']:.0%} less" if s.get("reduction_share") else ""
     lines = [f"\nTree planting plan for {demo.site} (plan {demo.plan_id}, adopted): {s['seedlings']:,} seedlings on "
              f"{s['area_ha']:.2f} ha, {s['labour_days']:.0f} person-days, USD {s['cost_usd']:,.2f} of "
-             f"{s['budget']['value']:,.0f}. Exposure to slope failure (probability of failure x people on or below, "
-             f"summed over the site's cells): {s['baseline']:.3g} today, {s['expected']:.3g} at maturity (year "
+             f"{s['budget']['value']:,.0f}. People exposed to slope failure (each weighted by the mean probability of "
+             f"failure of the ground that can reach them): {s['baseline']:.3g} today, {s['expected']:.3g} at maturity (year "
              f"{s['maturity_year']}){share}; the plan is proven within {s['gap']:.2%} of the best one under these "
              f"assumptions (provisional species values)."]
     for sp in s["by_species"]:
@@ -93,5 +109,12 @@ def planting_lines(demo: PlantingDemo, files_dir: Path) -> list[str]:
         if rate is not None:
             lines.append(f"  pilot {sp['species']}: {rate:.0%} alive at the latest check (expected "
                          f"{sp.get('expected', 0):.0%})")
+    if demo.actual is not None:
+        e = demo.actual["objectives"].get("exposure")
+        soil = demo.actual["objectives"].get("soil")
+        if e and soil:
+            lines.append(f"  with the pilot plantings as they stand (plantings hazard): people exposed {e['without_plantings']:.4g}"
+                         f" without them, {e['now']:.4g} now, {e['at_maturity']:.4g} when the survivors mature; soil "
+                         f"loss on the site {soil['without_plantings']:,.0f} -> {soil['now']:,.0f} t/yr")
     lines.append(f"  maps and printable plan: {demo.folder / 'plan.html'}")
     return lines

@@ -92,57 +92,85 @@ def planted(base: Cover, cells: np.ndarray, *, root_cohesion_pa: tuple[float, fl
 
 # ---------------------------------------------------------------------------------------------- exposure
 @njit(cache=True)
-def _steepest_paths(z, x_size, y_size, tan_reach, max_length, people):  # pragma: no cover - compiled
+def _runout_path(z, r0, c0, x_size, y_size, tan_reach, max_length, out_r, out_c):  # pragma: no cover - compiled
+    """Cells of the runout path from (r0, c0), the source first, into out_r/out_c; returns their number."""
     rows, cols = z.shape
-    out = np.zeros((rows, cols))
     dr = (0, -1, -1, -1, 0, 1, 1, 1)
     dc = (1, 1, 0, -1, -1, -1, 0, 1)
+    z0 = z[r0, c0]
+    out_r[0], out_c[0] = r0, c0
+    n = 1
+    r, c = r0, c0
+    length = 0.0
+    while n < out_r.shape[0]:
+        best, bk, bstep = 0.0, -1, 0.0
+        for k in range(8):
+            rn, cn = r + dr[k], c + dc[k]
+            if rn < 0 or rn >= rows or cn < 0 or cn >= cols or np.isnan(z[rn, cn]):
+                continue
+            step = math.hypot(dc[k] * x_size, dr[k] * y_size)
+            drop = (z[r, c] - z[rn, cn]) / step
+            if drop > best:
+                best, bk, bstep = drop, k, step
+        if bk < 0:
+            break  # a pit or a flat: the runout stops
+        rn, cn = r + dr[bk], c + dc[bk]
+        length += bstep
+        if length > max_length or (z0 - z[rn, cn]) < tan_reach * length:
+            break
+        out_r[n], out_c[n] = rn, cn
+        n += 1
+        r, c = rn, cn
+    return n
+
+
+@njit(cache=True)
+def _exposure(z, x_size, y_size, tan_reach, max_length, people, max_steps):  # pragma: no cover - compiled
+    rows, cols = z.shape
+    reached = np.zeros((rows, cols))  # how many source cells' paths reach each cell
+    pr = np.empty(max_steps, dtype=np.int64)
+    pc = np.empty(max_steps, dtype=np.int64)
     for r0 in range(rows):
         for c0 in range(cols):
-            z0 = z[r0, c0]
-            if np.isnan(z0):
-                out[r0, c0] = np.nan
+            if np.isnan(z[r0, c0]):
                 continue
-            total = people[r0, c0]
-            r, c = r0, c0
-            length = 0.0
-            while True:
-                best, bk, bstep = 0.0, -1, 0.0
-                for k in range(8):
-                    rn, cn = r + dr[k], c + dc[k]
-                    if rn < 0 or rn >= rows or cn < 0 or cn >= cols or np.isnan(z[rn, cn]):
-                        continue
-                    step = math.hypot(dc[k] * x_size, dr[k] * y_size)
-                    drop = (z[r, c] - z[rn, cn]) / step
-                    if drop > best:
-                        best, bk, bstep = drop, k, step
-                if bk < 0:
-                    break  # a pit or a flat: the runout stops
-                rn, cn = r + dr[bk], c + dc[bk]
-                length += bstep
-                if length > max_length or (z0 - z[rn, cn]) < tan_reach * length:
-                    break
-                total += people[rn, cn]
-                r, c = rn, cn
+            n = _runout_path(z, r0, c0, x_size, y_size, tan_reach, max_length, pr, pc)
+            for t in range(n):
+                reached[pr[t], pc[t]] += 1.0
+    out = np.full((rows, cols), np.nan)
+    for r0 in range(rows):
+        for c0 in range(cols):
+            if np.isnan(z[r0, c0]):
+                continue
+            n = _runout_path(z, r0, c0, x_size, y_size, tan_reach, max_length, pr, pc)
+            total = 0.0
+            for t in range(n):
+                total += people[pr[t], pc[t]] / reached[pr[t], pc[t]]
             out[r0, c0] = total
     return out
 
 
 def exposure_weights(dem: np.ndarray, people: np.ndarray, *, x_size: float, y_size: float,
                      reach_angle_deg: float = REACH_ANGLE_DEG, max_runout_m: float = MAX_RUNOUT_M) -> np.ndarray:
-    """People a failure starting in each cell could reach: the cell's own people plus those on its runout path.
+    """E_i: the share of the people that a failure starting in cell i could reach, so that sum_i pfail_i E_i
+    counts each person once, weighted by the mean probability of failure of the ground that can reach them.
 
-    The path follows the steepest descent (D8, drop over distance) from the cell and stops at a pit or flat,
-    after ``max_runout_m`` of path, or where the drop from the source over the path length falls below
-    tan(reach angle) (the angle-of-reach rule, Heim 1932; Corominas 1996). ``people`` is people per cell.
+    The runout path of a cell follows the steepest descent (D8, drop over distance) from it and stops at a
+    pit or flat, after ``max_runout_m`` of path, or where the drop from the source over the path length
+    falls below tan(reach angle) (the angle-of-reach rule, Heim 1932; Corominas 1996). A person on cell k,
+    reached by the paths of N_k cells (k itself among them), adds 1/N_k to the E of each of those cells:
+    sum_i E_i = the people reached, and sum_i pfail_i E_i = sum_persons (mean pfail of their N_k cells), an
+    expected number of people exposed, at most the number of people. ``people`` is people per cell.
 
     A column of cells 10 m apart: from 20 m the path reaches 9.9 m (drop 10.1 m over 20 m, above tan 20 deg
-    = 0.364) but not 9.8 m (10.2 m over 30 m); from 10 m it stops at once (0.1 m over 10 m):
+    = 0.364) but not 9.8 m (10.2 m over 30 m); from 10 m it stops at once (0.1 m over 10 m). The 8 people at
+    9.8 m are reached from 30 m and from 9.8 m itself (N = 2), the 4 at 9.9 m from 30, 20 and 9.9 m (N = 3):
 
     >>> z = np.array([[30.0], [20.0], [10.0], [9.9], [9.8]])
     >>> people = np.array([[0.0], [1.0], [2.0], [4.0], [8.0]])
-    >>> exposure_weights(z, people, x_size=10, y_size=10).ravel().tolist()
-    [15.0, 7.0, 2.0, 4.0, 8.0]
+    >>> w = exposure_weights(z, people, x_size=10, y_size=10).ravel()
+    >>> [round(float(v), 4) for v in w], round(float(w.sum()), 6)
+    ([6.5, 2.5, 0.6667, 1.3333, 4.0], 15.0)
     """
     if not 0 < reach_angle_deg < 90:
         raise InvalidInput(f"reach angle must be within 0..90 degrees (got {reach_angle_deg})")
@@ -150,8 +178,10 @@ def exposure_weights(dem: np.ndarray, people: np.ndarray, *, x_size: float, y_si
         raise InvalidInput(f"maximum runout must be >= 0 m (got {max_runout_m})")
     z = np.ascontiguousarray(dem, dtype=np.float64)
     p = np.ascontiguousarray(np.nan_to_num(np.asarray(people, dtype=np.float64)))
-    return _steepest_paths(z, abs(float(x_size)), abs(float(y_size)), math.tan(math.radians(reach_angle_deg)),
-                               float(max_runout_m), p)
+    step = min(abs(float(x_size)), abs(float(y_size)))
+    max_steps = int(max_runout_m / step) + 2
+    return _exposure(z, abs(float(x_size)), abs(float(y_size)), math.tan(math.radians(reach_angle_deg)),
+                     float(max_runout_m), p, max_steps)
 
 
 # ---------------------------------------------------------------------------------------------- sediment

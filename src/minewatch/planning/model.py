@@ -220,6 +220,21 @@ def _geometry(problems: list[Problem], row: int, columns: dict[str, str], raw: d
     return shapely.Point(lon, lat)
 
 
+def _required_and_unique(mine: list, row: int, columns, raw, seen: dict, values) -> None:
+    """Problems for the empty required ``values`` ((column, value) pairs, external_id first) and for an
+    external_id already on an earlier row of the file."""
+    for name, value in values:
+        _required(mine, row, columns, name, raw, value)
+    ext = values[0][1]
+    if ext is None:
+        return
+    if ext in seen:
+        mine.append(Problem("error", "duplicate_id", f"the same external_id is on row {seen[ext]}", row,
+                            columns["external_id"], ext))
+    else:
+        seen[ext] = row
+
+
 def parse_planting_rows(header: Iterable[str], rows: Iterable[tuple[int, dict]]) -> ParsedFile:
     """Parse a planting file's rows; every problem of every row is kept (nothing stops at the first).
 
@@ -250,20 +265,24 @@ def parse_planting_rows(header: Iterable[str], rows: Iterable[tuple[int, dict]])
         plan_id = _value(mine, row, columns, "plan", raw, parse_int, min=1)
         notes = _value(mine, row, columns, "notes", raw, parse_text, max_len=_MAX_NOTES)
         geometry = _geometry(mine, row, columns, raw)
-        for name, value in (("external_id", ext), ("site", site), ("species", species), ("planted_on", planted_on),
-                            ("count", count)):
-            _required(mine, row, columns, name, raw, value)
-        if ext is not None:
-            if ext in seen:
-                mine.append(Problem("error", "duplicate_id", f"the same external_id is on row {seen[ext]}", row,
-                                    columns["external_id"], ext))
-            else:
-                seen[ext] = row
+        _required_and_unique(mine, row, columns, raw, seen, (("external_id", ext), ("site", site), ("species", species),
+                                                             ("planted_on", planted_on), ("count", count)))
         problems.extend(mine)
         if not any(p.is_error for p in mine):
             out.append(PlantingRow(row, ext, site, species_key(species), planted_on, count, area, geometry,
                                    plan_id, notes))
     return ParsedFile(columns, out, problems)
+
+
+def _changed(r, stored_content: Mapping, parsed) -> Problem | None:
+    """None when the stored record of ``r``'s external_id has the same values (a re-import), else the error:
+    a stored record is never overwritten."""
+    diff = _differences(stored_content, r.content())
+    if not diff:
+        return None
+    return Problem("error", "changed_record", "this external_id is stored with other values (" + "; ".join(diff)
+                   + "); nothing is overwritten: give a correction a new external_id", r.row,
+                   parsed.column("external_id"), r.external_id)
 
 
 def check_plantings(parsed: ParsedFile, *, sites: Collection[str], species_ids: Collection[str],
@@ -295,14 +314,11 @@ def check_plantings(parsed: ParsedFile, *, sites: Collection[str], species_ids: 
                 mine.append(Problem("error", "plan_of_another_site", f"this plan is for site {plans[r.plan_id]}, "
                                     f"not {r.site}", r.row, parsed.column("plan"), str(r.plan_id)))
         if not mine and r.external_id in stored:
-            diff = _differences(stored[r.external_id], r.content())
-            if diff:
-                mine.append(Problem("error", "changed_record", "this external_id is stored with other values ("
-                                    + "; ".join(diff) + "); nothing is overwritten: give a correction a new "
-                                    "external_id", r.row, parsed.column("external_id"), r.external_id))
-            else:
+            changed = _changed(r, stored[r.external_id], parsed)
+            if changed is None:
                 unchanged += 1
                 continue
+            mine.append(changed)
         problems.extend(mine)
         if not mine:
             new.append(r)
@@ -356,15 +372,8 @@ def parse_survival_rows(header: Iterable[str], rows: Iterable[tuple[int, dict]])
         alive = _value(mine, row, columns, "alive", raw, parse_int, min=0)
         method = _value(mine, row, columns, "method", raw, parse_text, max_len=60)
         notes = _value(mine, row, columns, "notes", raw, parse_text, max_len=_MAX_NOTES)
-        for name, value in (("external_id", ext), ("planting", planting), ("checked_on", checked_on),
-                            ("alive", alive)):
-            _required(mine, row, columns, name, raw, value)
-        if ext is not None:
-            if ext in seen:
-                mine.append(Problem("error", "duplicate_id", f"the same external_id is on row {seen[ext]}", row,
-                                    columns["external_id"], ext))
-            else:
-                seen[ext] = row
+        _required_and_unique(mine, row, columns, raw, seen, (("external_id", ext), ("planting", planting),
+                                                             ("checked_on", checked_on), ("alive", alive)))
         problems.extend(mine)
         if not any(p.is_error for p in mine):
             out.append(SurvivalRow(row, ext, planting, checked_on, alive, method, notes))
@@ -405,14 +414,11 @@ def check_survival(parsed: ParsedFile, *, plantings: Mapping[str, tuple[dt.date,
                 mine.append(Problem("error", "more_than_planted", f"more alive than the {count} seedlings planted",
                                     r.row, parsed.column("alive"), str(r.alive)))
         if not mine and r.external_id in stored:
-            diff = _differences(stored[r.external_id], r.content())
-            if diff:
-                mine.append(Problem("error", "changed_record", "this external_id is stored with other values ("
-                                    + "; ".join(diff) + "); nothing is overwritten: give a correction a new "
-                                    "external_id", r.row, parsed.column("external_id"), r.external_id))
-            else:
+            changed = _changed(r, stored[r.external_id], parsed)
+            if changed is None:
                 unchanged += 1
                 continue
+            mine.append(changed)
         problems.extend(mine)
         if not mine:
             new.append(r)
@@ -717,6 +723,8 @@ class CoverInput:
     survival_rate: float | None
     survival_source: str  # "check" (latest check on or before the date), "expected" (species table) or "none"
     count: int
+    external_id: str = ""
+    area_ha: float | None = None
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -748,7 +756,8 @@ def cover_inputs(plantings: Iterable[PlantingFacts], checks: Iterable[CheckFacts
             rate, source = expected[p.species], "expected"
         else:
             rate, source = None, "none"
-        out.append(CoverInput(p.geometry_wkt, p.species, age_years(p.planted_on, on), rate, source, p.count))
+        out.append(CoverInput(p.geometry_wkt, p.species, age_years(p.planted_on, on), rate, source, p.count,
+                              p.external_id, p.area_ha))
     return out
 
 

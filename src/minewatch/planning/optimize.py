@@ -1,6 +1,6 @@
 """The planting planner core: choose at most one option per cell to maximise benefit under budgets.
 
-Pure numpy/scipy (no I/O). The benefit model is the caller's: this module takes ``benefit[i, j]``, the
+Pure numpy/scipy, and HiGHS through highspy when it is installed (no I/O). The benefit model is the caller's: this module takes ``benefit[i, j]``, the
 improvement of the objective at maturity if option ``j`` is planted in cell ``i`` and nothing else
 changes (already including that cell's downslope effect), and optional pairwise ``interactions`` that
 correct for effects that do not add up.
@@ -59,6 +59,19 @@ upper bound for every ``lam >= 0`` (weak duality; without patches its minimum eq
 because the one-option-per-cell polytope is integral); lam is found by cyclic exact line searches, and
 an inexact minimum only loosens the bound. The plan then takes, first, each cell's option of largest
 positive reduced profit ``b - lam.w`` (in decreasing order, while the budgets hold), then fills by ratio.
+
+Decomposition (``method="auto"`` with a minimum patch size above ``auto_max_vars``): the Lagrangian
+with the budgets dualised and the *patch rows kept*,
+``L(lam) = lam.B + max {sum r_ij x_ij : one option per cell, patch rows}`` with ``r = b - lam.w``, is an
+upper bound for every ``lam >= 0``. The inner maximum is reached by a plan whose every template
+rectangle holds a cell with ``r > 0`` for its option (dropping planted cells outside such rectangles
+loses nothing and uncovers no other cell), so it is an integer programme on that small region only
+(about 10 % of the cells at the bench's budgets), solved by HiGHS; its MIP dual bound is used (valid
+when stopped early), widened by 1e-6 relative for HiGHS' tolerances. ``lam`` walks along the no-patch
+multipliers scaled by 1, 1.1, ... or 0.93, ... while L decreases (any ``lam`` is valid). The plan: the
+inner problems' plans cut to the budgets (lowest-ratio whole patches dropped) or the heuristic's, the
+better, as the start of the integer programme restricted to the region at 0.8 lam (plus the start's
+cells), with budgets a hair below the caps; the restricted plan is feasible for the full problem.
 """
 
 from __future__ import annotations
@@ -136,7 +149,7 @@ class Plan:
     ``bound`` is a valid upper bound on the optimum of the problem as formulated; ``gap`` is
     ``(bound - objective) / bound`` (0 when the bound is 0). ``bound_kind`` says where the bound comes
     from: ``"mip_dual"`` (HiGHS branch and bound), ``"lp"``, ``"lp_no_patch"`` or ``"lagrangian"``
-    (the heuristic's bounds, module docstring). ``status`` is ``optimal``, ``gap_reached``, ``time_limit``, ``heuristic`` or ``empty``.
+    (the heuristic's bounds), ``"lagrangian_patch"`` (the decomposition's; module docstring). ``status`` is ``optimal``, ``gap_reached``, ``time_limit``, ``heuristic`` or ``empty``.
     """
 
     choice: np.ndarray
@@ -348,6 +361,8 @@ class _Form:
     var_cell: np.ndarray     # x variables: cell index
     var_opt: np.ndarray      # x variables: option index
     nx: int
+    z_blocks: list = field(default_factory=list)  # (first column, placements (P, s) cell indices, option)
+    y_cols: tuple = ()                            # (columns, x column a, x column b, weight) of interactions
 
 
 def _formulate(md: _Model, *, patches: bool) -> _Form:
@@ -373,6 +388,8 @@ def _formulate(md: _Model, *, patches: bool) -> _Form:
         add(np.zeros(nx), np.arange(nx), w[cell, opt], -np.inf, cap, 1)
     nvar = nx
     extra_c = []
+    z_blocks = []
+    y_cols: tuple = ()
     if patches and md.min_patch > 1:
         cover_r, cover_c = [xid[cell, opt]], [np.arange(nx)]  # x_ij - sum z <= 0, row per x
         cover_v = [np.ones(nx)]
@@ -384,6 +401,7 @@ def _formulate(md: _Model, *, patches: bool) -> _Form:
                 if len(pl) == 0:
                     continue
                 P, s = pl.shape
+                z_blocks.append((nvar, pl, j))
                 z = nvar + np.arange(P)
                 nvar += P
                 extra_c.append(np.zeros(P))
@@ -408,6 +426,7 @@ def _formulate(md: _Model, *, patches: bool) -> _Form:
         a, bb, w = a[live], bb[live], w[live]
         q = len(w)
         y = nvar + np.arange(q)
+        y_cols = (y, a, bb, w)
         nvar += q
         extra_c.append(-w)
         pos, neg = w > 0, w < 0
@@ -426,7 +445,19 @@ def _formulate(md: _Model, *, patches: bool) -> _Form:
     c = np.concatenate([-md.b[cell, opt]] + extra_c)
     integ = np.zeros(nvar, dtype=np.uint8)
     integ[:nx] = 1
-    return _Form(c, A, np.concatenate(lb), np.concatenate(ub), integ, cell, opt, nx)
+    return _Form(c, A, np.concatenate(lb), np.concatenate(ub), integ, cell, opt, nx, z_blocks, y_cols)
+
+
+def _x_from_choice(md: _Model, f: _Form, choice: np.ndarray) -> np.ndarray:
+    """The formulation's variable vector for a plan (z = 1 on fully planted placements, y = x_a x_b)."""
+    x = np.zeros(f.A.shape[1])
+    x[: f.nx] = choice[f.var_cell] == f.var_opt
+    for start, pl, j in f.z_blocks:
+        x[start: start + len(pl)] = np.all(choice[pl] == j, axis=1)
+    if len(f.y_cols):
+        y, a, bb, _ = f.y_cols
+        x[y] = x[a] * x[bb]
+    return x
 
 
 def _choice_from_x(md: _Model, f: _Form, x: np.ndarray) -> np.ndarray:
@@ -444,26 +475,113 @@ def _gap(bound: float, value: float) -> float:
     return max(0.0, (bound - value) / bound)
 
 
-def _solve_milp(md: _Model, time_limit_s: float, mip_rel_gap: float, t0: float) -> Plan:
-    f = _formulate(md, patches=True)
-    res = milp(f.c, integrality=f.integrality, bounds=Bounds(0.0, 1.0),
-               constraints=LinearConstraint(f.A, f.lb, f.ub),
-               options={"time_limit": float(time_limit_s), "mip_rel_gap": float(mip_rel_gap),
-                        "disp": False})
-    if res.x is None:
-        if res.status == 1:  # time limit with no feasible point found: fall back, say so
-            plan = _solve_heuristic(md, t0, reason="milp found no plan within the time limit")
-            return plan
-        raise InvalidInput(f"the planner could not solve the problem: {res.message}",
+ENGINES = ("highspy", "scipy")
+
+
+def _default_engine() -> str:
+    try:
+        import highspy  # noqa: F401
+    except ImportError:  # pragma: no cover - a dependency; scipy's HiGHS when an install lacks it
+        return "scipy"
+    return "highspy"
+
+
+@dataclass
+class _MipResult:
+    x: np.ndarray | None      # best point found (None: none)
+    dual: float | None        # valid lower bound on the minimum of c.x (None: none proven)
+    finished: bool            # the solver stopped on its gap (not on the time limit)
+    message: str
+
+
+def _run_mip(f: _Form, time_limit_s: float, mip_rel_gap: float, engine: str,
+             x0: np.ndarray | None = None, threads: int = 2) -> _MipResult:
+    """Minimise f.c.x over the formulation with HiGHS, through highspy or scipy.optimize.milp.
+
+    highspy: an interrupt callback (simplex, IPM, branch and bound) also asks HiGHS to stop at the limit
+    (not every phase asks it: on 2 M-row models HiGHS overran 60 s by minutes all the same), and ``x0``
+    is handed over as a starting solution (``setSolution``).
+    """
+    if engine == "scipy":
+        res = milp(f.c, integrality=f.integrality, bounds=Bounds(0.0, 1.0),
+                   constraints=LinearConstraint(f.A, f.lb, f.ub),
+                   options={"time_limit": float(time_limit_s), "mip_rel_gap": float(mip_rel_gap),
+                            "disp": False})
+        dual = None
+        if res.x is not None:
+            dual = float(res.mip_dual_bound) if res.mip_dual_bound is not None else float(res.fun)
+        if res.x is None and res.status != 1:
+            raise InvalidInput(f"the planner could not solve the problem: {res.message}",
+                               code="planning_unsolved")
+        return _MipResult(res.x, dual, res.status == 0, str(res.message))
+    import highspy
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    h.setOptionValue("threads", int(threads))
+    A = f.A.tocsc()
+    nrow, ncol = A.shape
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = ncol, nrow
+    lp.col_cost_ = f.c
+    lp.col_lower_ = np.zeros(ncol)
+    lp.col_upper_ = np.ones(ncol)
+    lp.row_lower_ = np.where(np.isfinite(f.lb), f.lb, -highspy.kHighsInf)
+    lp.row_upper_ = np.where(np.isfinite(f.ub), f.ub, highspy.kHighsInf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = ncol, nrow
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
+    kint, kcont = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+    lp.integrality_ = [kint if v else kcont for v in f.integrality]
+    h.passModel(lp)
+    deadline = time.perf_counter() + float(time_limit_s)
+
+    def interrupt(kind, message, data_out, data_in, user):  # hard wall-clock limit
+        if time.perf_counter() > deadline:
+            data_in.user_interrupt = True
+
+    h.setCallback(interrupt, None)
+    for kind in ("kCallbackMipInterrupt", "kCallbackSimplexInterrupt", "kCallbackIpmInterrupt"):
+        h.startCallback(getattr(highspy.cb.HighsCallbackType, kind))
+    if x0 is not None:
+        h.setSolution(ncol, np.arange(ncol, dtype=np.int32), np.asarray(x0, dtype=float))
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    ok = highspy.HighsModelStatus
+    if status in (ok.kInfeasible, ok.kModelError, ok.kSolveError, ok.kLoadError, ok.kPresolveError,
+                  ok.kPostsolveError):
+        raise InvalidInput(f"the planner could not solve the problem: {h.modelStatusToString(status)}",
                            code="planning_unsolved")
+    x = None
+    if info.primal_solution_status == 2:  # kSolutionStatusFeasible
+        x = np.asarray(h.getSolution().col_value, dtype=float)
+    dual = float(info.mip_dual_bound)
+    dual = dual if np.isfinite(dual) and x is not None else None
+    return _MipResult(x, dual, status == ok.kOptimal, h.modelStatusToString(status))
+
+
+def _solve_milp(md: _Model, time_limit_s: float, mip_rel_gap: float, t0: float, engine: str = "scipy",
+                start: np.ndarray | None = None) -> Plan:
+    f = _formulate(md, patches=True)
+    x0 = _x_from_choice(md, f, start) if start is not None and engine == "highspy" else None
+    res = _run_mip(f, time_limit_s, mip_rel_gap, engine, x0)
+    if res.x is None:  # time limit with no feasible point found: fall back, say so
+        return _solve_heuristic(md, t0, reason="milp found no plan within the time limit")
     choice = _choice_from_x(md, f, res.x)
     value = _value(md, choice)
-    bound = -float(res.mip_dual_bound) if res.mip_dual_bound is not None else -float(res.fun)
+    kind = "mip_dual"
+    if res.dual is not None:
+        bound = -res.dual
+    else:  # a plan but no proven bound (stopped before the root LP): the Lagrangian bound is valid
+        bound, kind = _lagrangian_bound(md)[0], "lagrangian"
     bound = max(bound, value)
     gap = _gap(bound, value)
-    status = ("optimal" if res.status == 0 and gap <= 1e-9
-              else "gap_reached" if res.status == 0 or gap <= mip_rel_gap else "time_limit")
-    return Plan(choice, value, bound, gap, status, "milp", "mip_dual", time.perf_counter() - t0,
+    status = ("optimal" if res.finished and gap <= 1e-9
+              else "gap_reached" if res.finished or gap <= mip_rel_gap else "time_limit")
+    return Plan(choice, value, bound, gap, status, "milp", kind, time.perf_counter() - t0,
                 _spent(md, choice))
 
 
@@ -494,7 +612,7 @@ def _lagrangian(md: _Model, lam: np.ndarray, W: np.ndarray, caps: np.ndarray
     return value, caps - used, red
 
 
-def _lagrangian_bound(md: _Model, rounds: int = 8) -> tuple[float, np.ndarray]:
+def _lagrangian_bound(md: _Model, rounds: int = 8) -> tuple[float, np.ndarray, np.ndarray]:
     """Minimise L over lam >= 0 by cyclic exact line searches (bisection on the subgradient sign).
 
     Any lam gives a valid bound, so an inexact minimum only loosens the bound, never falsifies it.
@@ -502,7 +620,7 @@ def _lagrangian_bound(md: _Model, rounds: int = 8) -> tuple[float, np.ndarray]:
     """
     if not md.budget_rows:
         v, _, red = _lagrangian(md, np.zeros(0), np.zeros((0, md.n, md.m)), np.zeros(0))
-        return v, red
+        return v, red, np.zeros(0)
     W = np.stack([w for w, _, _ in md.budget_rows])
     caps = np.array([cap for _, cap, _ in md.budget_rows])
     lam = np.zeros(len(caps))
@@ -532,7 +650,7 @@ def _lagrangian_bound(md: _Model, rounds: int = 8) -> tuple[float, np.ndarray]:
                     best_v, best_red, lam = v, red, trial
         if before - best_v <= 1e-7 * max(1.0, abs(best_v)):
             break
-    return best_v + 1e-9 * max(1.0, abs(best_v)), best_red
+    return best_v + 1e-9 * max(1.0, abs(best_v)), best_red, lam
 
 
 def _normalised_cost(md: _Model) -> np.ndarray:
@@ -579,14 +697,16 @@ BOUNDS = ("lp", "lp_no_patch", "lagrangian")
 
 
 def _solve_heuristic(md: _Model, t0: float, reason: str = "", *, bound_kind: str = "auto",
-                     lp_max_vars: int = 60_000) -> Plan:
+                     lp_max_vars: int = 60_000, _out: dict | None = None) -> Plan:
     nx = int(md.allowed.sum())
     if bound_kind == "auto":
         nz = nx * len(patch_templates(md.min_patch)) if md.min_patch > 1 else 0
         bound_kind = "lp" if nx + nz <= lp_max_vars else "lagrangian"
     cell, opt = np.nonzero(md.allowed)
     if bound_kind == "lagrangian":
-        bound, red = _lagrangian_bound(md)
+        bound, red, lam = _lagrangian_bound(md)
+        if _out is not None:
+            _out["lam"] = lam
         guide = red[cell, opt]  # reduced profits: > 0 where the Lagrangian plants
         lp1 = None
     else:
@@ -638,14 +758,170 @@ def _solve_heuristic(md: _Model, t0: float, reason: str = "", *, bound_kind: str
                 time.perf_counter() - t0, _spent(md, choice), reason)
 
 
-#: Largest model ``method="auto"`` hands to milp after the heuristic. HiGHS through scipy did not honour its
-#: time limit at 100,000 cells x 5 options (104 s for 60 s without patches, > 7 min with patches: bench/
-#: RESULTS.md), and it solved 10,000-cell models within 20 s; provisional, pass ``auto_max_vars`` to change it.
+# ------------------------------------------------------------- patch problems at scale: decomposition
+
+def _region(md: _Model, red: np.ndarray) -> np.ndarray:
+    """(n, m) bool: (cell, option) pairs lying in a template placement of that option that holds at
+    least one cell of positive reduced profit ``red`` (all its cells allowed for the option)."""
+    pos = red > 0
+    out = np.zeros_like(md.allowed)
+    for cells in _placements(md.rows, md.cols, md.min_patch):
+        for j in range(md.m):
+            ok = np.all(md.allowed[cells, j], axis=1) & np.any(pos[cells, j], axis=1)
+            out[cells[ok].ravel(), j] = True
+    return out
+
+
+def _submodel(md: _Model, allowed: np.ndarray, b: np.ndarray, budgets: bool) -> tuple[np.ndarray, _Model]:
+    """The problem restricted to the cells with an allowed pair (other cells: nothing planted)."""
+    idx = np.nonzero(allowed.any(axis=1))[0]
+    rows_ = [(w[idx], cap, lab) for w, cap, lab in md.budget_rows] if budgets else []
+    return idx, _Model(len(idx), md.m, b[idx], {}, rows_, allowed[idx], np.zeros((0, 5)), md.min_patch,
+                       md.rows[idx], md.cols[idx])
+
+
+def _patch_lagrangian(md: _Model, lam: np.ndarray, W: np.ndarray, caps: np.ndarray, time_limit_s: float,
+                      engine: str, _plans: list | None = None) -> float | None:
+    """Upper bound L(lam) with the budgets dualised and the patch rows kept, or None if not proven.
+
+    L(lam) = lam.B + max { sum r_ij x_ij : one option per cell, patch rows } (+ positive interaction
+    weights), r = b - lam.w, is an upper bound for every lam >= 0 (weak duality). The inner maximum
+    is reached by a plan whose every template rectangle holds a cell of positive r for its option (a
+    planted cell outside such rectangles has r <= 0 and may be dropped without uncovering any other
+    cell), so it is computed on ``_region`` only, by HiGHS; its MIP dual bound (valid when stopped
+    early too) is used, widened by HiGHS' tolerance 1e-6 relative.
+    """
+    red = np.where(md.allowed, md.b - np.tensordot(lam, W, axes=1), -np.inf) if len(caps) \
+        else np.where(md.allowed, md.b, -np.inf)
+    al = _region(md, red)
+    inner = 0.0
+    if al.any():
+        idx, sub = _submodel(md, al, np.where(al, red, 0.0), budgets=False)
+        f = _formulate(sub, patches=True)
+        res = _run_mip(f, time_limit_s, 1e-6, engine)
+        if res.dual is None:
+            return None
+        if _plans is not None and res.x is not None:  # patch-feasible, maybe over budget: repaired later
+            ch = np.full(md.n, NOTHING, dtype=np.int64)
+            ch[idx] = _choice_from_x(sub, f, res.x)
+            _plans.append(ch)
+        inner = max(0.0, -res.dual)
+        inner += 1e-6 * max(1.0, inner)
+    value = float(lam @ caps) + inner
+    if len(md.inter):
+        value += float(np.clip(md.inter[:, 4], 0, None).sum())
+    return value
+
+
+def _repair(md: _Model, choice: np.ndarray) -> np.ndarray:
+    """Drop whole 4-connected single-option patches, lowest benefit per normalised cost first, until
+    every budget holds (a dropped patch uncovers no other cell, so patches still hold)."""
+    from scipy import ndimage
+
+    choice = choice.copy()
+    grid = np.full((md.rows.max() + 1, md.cols.max() + 1), -1, dtype=np.int64)
+    grid[md.rows, md.cols] = np.arange(md.n)
+    patches = []
+    for j in np.unique(choice[choice >= 0]):
+        mask = np.zeros(grid.shape, dtype=bool)
+        on = np.nonzero(choice == j)[0]
+        mask[md.rows[on], md.cols[on]] = True
+        lab, _ = ndimage.label(mask)
+        labs = lab[md.rows[on], md.cols[on]]
+        order = np.argsort(labs, kind="stable")
+        for cells in np.split(on[order], np.nonzero(np.diff(labs[order]))[0] + 1):
+            patches.append((cells, int(j)))
+    ncost = _normalised_cost(md)
+    ratio = [md.b[c, j].sum() / max(ncost[c, j].sum(), 1e-300) for c, j in patches]
+    used = np.array([float(w[np.nonzero(choice >= 0)[0], choice[choice >= 0]].sum()) for w, _, _ in md.budget_rows])
+    caps = np.array([cap for _, cap, _ in md.budget_rows])
+    for t in np.argsort(ratio, kind="stable"):
+        if np.all(used <= caps):
+            break
+        cells, j = patches[t]
+        used -= np.array([float(w[cells, j].sum()) for w, _, _ in md.budget_rows])
+        choice[cells] = NOTHING
+    return choice
+
+
+def _solve_decomposed(md: _Model, t0: float, time_limit_s: float, mip_rel_gap: float, engine: str,
+                      base: Plan, lam: np.ndarray) -> Plan:
+    """Patch problems too large for the integer programme: a patch-aware Lagrangian bound and a plan
+    from the integer programme restricted to the region the Lagrangian points at (module docstring)."""
+    W = np.stack([w for w, _, _ in md.budget_rows]) if md.budget_rows else np.zeros((0, md.n, md.m))
+    caps = np.array([cap for _, cap, _ in md.budget_rows])
+    left = lambda: time_limit_s - (time.perf_counter() - t0)  # noqa: E731
+    bound_until = time.perf_counter() + 0.35 * left()
+    best_b, best_s = base.bound, 1.0
+    tried: dict[float, float] = {}
+    plans: list[np.ndarray] = []
+
+    def bound_at(scale: float) -> float:
+        if scale not in tried:
+            room = bound_until - time.perf_counter()
+            v = _patch_lagrangian(md, lam * scale, W, caps, room, engine, plans) if room > 0.5 else None
+            tried[scale] = np.inf if v is None else v
+        return tried[scale]
+
+    # L is convex in lam: walk along lam* scaled (the no-patch multipliers) while it decreases
+    up, down = bound_at(1.0), bound_at(1.1) if len(caps) else np.inf
+    step, s = (0.1, 1.1) if down < up else (-0.07, 1.0)
+    cur = min(up, down)
+    while len(caps) and time.perf_counter() < bound_until:
+        nxt = bound_at(round(s + step, 4))
+        if not nxt < cur:
+            break
+        cur, s = nxt, round(s + step, 4)
+    for sc, v in tried.items():
+        if v < best_b:
+            best_b, best_s = v, sc
+    # plan: the integer programme on the region of a lower lam (more pairs) plus the base plan's pairs
+    red = np.where(md.allowed, md.b - np.tensordot(lam * best_s * 0.8, W, axes=1), -np.inf) if len(caps) \
+        else np.where(md.allowed, md.b, -np.inf)
+    al = _region(md, red)
+    start = base.choice
+    for ch in plans:  # the Lagrangian subproblems' plans, cut to the budgets
+        ch = _repair(md, ch)
+        if _value(md, ch) > _value(md, start):
+            start = ch
+    on = np.nonzero(start >= 0)[0]
+    al[on, start[on]] = True
+    idx, sub = _submodel(md, al, md.b, budgets=True)
+    # caps a hair below the budgets so that HiGHS' feasibility tolerance cannot overspend them
+    sub.budget_rows = [(w, cap * (1 - 1e-9) - 1e-6, lab) if cap > 1e-3 else (w, cap, lab)
+                       for w, cap, lab in sub.budget_rows]
+    choice = start
+    room = left() - 1.0
+    if room > 1.0:
+        f = _formulate(sub, patches=True)
+        x0 = _x_from_choice(sub, f, start[idx]) if engine == "highspy" else None
+        res = _run_mip(f, room, mip_rel_gap / 4, engine, x0)
+        if res.x is not None:
+            cand = np.full(md.n, NOTHING, dtype=np.int64)
+            cand[idx] = _choice_from_x(sub, f, res.x)
+            on = np.nonzero(cand >= 0)[0]
+            fits = all(float(w[on, cand[on]].sum()) <= cap for w, cap, _ in md.budget_rows)
+            if fits and _value(md, cand) > _value(md, choice):
+                choice = cand
+    value = _value(md, choice)
+    bound = max(best_b, value)
+    kind = "lagrangian_patch" if best_b < base.bound else base.bound_kind
+    gap = _gap(bound, value)
+    return Plan(choice, value, bound, gap, "gap_reached" if gap <= mip_rel_gap else "time_limit",
+                "decomposed", kind, time.perf_counter() - t0, _spent(md, choice))
+
+
+#: Largest model ``method="auto"`` hands to milp after the heuristic (larger patch problems go to the
+#: decomposition). HiGHS did not honour its time limit at 100,000 cells x 5 options, through scipy (104 s for
+#: 60 s without patches, > 7 min with patches) nor through highspy without the interrupt callback (> 4 min
+#: for 60 s with patches): bench/RESULTS.md; it solved 10,000-cell models within 20 s; provisional, pass
+#: ``auto_max_vars`` to change it.
 AUTO_MAX_VARS = 200_000
 
 
 def solve(problem: PlanningProblem, *, method: str = "auto", time_limit_s: float = 60.0,
-          mip_rel_gap: float = 0.01, auto_max_vars: int = AUTO_MAX_VARS, bound: str = "auto") -> Plan:
+          mip_rel_gap: float = 0.01, auto_max_vars: int = AUTO_MAX_VARS, bound: str = "auto",
+          engine: str | None = None) -> Plan:
     """Choose at most one option per cell maximising benefit under budgets and constraints.
 
     Parameters
@@ -655,14 +931,20 @@ def solve(problem: PlanningProblem, *, method: str = "auto", time_limit_s: float
         ``milp``: scipy.optimize.milp (HiGHS) on the integer programme of the module docstring;
         ``heuristic``: LP rounding / greedy with the LP relaxation as bound; ``auto``: the heuristic
         first; if its gap exceeds ``mip_rel_gap`` and the formulation has at most ``auto_max_vars``
-        variables, milp in the time left, keeping the better plan and the tighter of the two bounds.
-        If milp finds no plan in the time limit, the heuristic's plan is returned with ``reason``
-        saying so.
+        variables, milp in the time left (from the heuristic's plan with highspy), keeping the better
+        plan and the tighter of the two bounds; above ``auto_max_vars`` with a minimum patch size, the
+        decomposition (patch-aware Lagrangian bound, integer programme restricted to the region the
+        Lagrangian points at; method ``auto:decomposed``, bound ``lagrangian_patch``). If milp finds no
+        plan in the time limit, the heuristic's plan is returned with ``reason`` saying so.
     time_limit_s, mip_rel_gap : float
         HiGHS time limit (s) and relative gap at which it stops (milp only).
     bound : {"auto", "lp", "lp_no_patch", "lagrangian"}
         Heuristic only: the LP relaxation with patch rows, without them, or the Lagrangian bound
         (budgets dualised, cheap at any size); ``auto`` = ``lp`` up to 60,000 variables.
+    engine : {"highspy", "scipy"}, optional
+        How HiGHS is called for integer programmes: ``highspy`` (its own Python API: a hard time limit
+        by interrupt callback, the heuristic's plan as a starting solution) or ``scipy.optimize.milp``.
+        Default: ``highspy`` when it is importable, else ``scipy``.
 
     Returns
     -------
@@ -684,6 +966,9 @@ def solve(problem: PlanningProblem, *, method: str = "auto", time_limit_s: float
         raise _fail(f"unknown method {method!r}")
     if bound not in ("auto",) + BOUNDS:
         raise _fail(f"unknown bound {bound!r}")
+    engine = _default_engine() if engine is None else engine
+    if engine not in ENGINES:
+        raise _fail(f"unknown engine {engine!r}")
     if not time_limit_s > 0 or not 0 <= mip_rel_gap < 1:
         raise _fail("time_limit_s must be > 0 and 0 <= mip_rel_gap < 1")
     md = _prepare(problem)
@@ -699,25 +984,34 @@ def solve(problem: PlanningProblem, *, method: str = "auto", time_limit_s: float
         return Plan(empty, 0.0, 0.0, 0.0, "empty", method, "none", time.perf_counter() - t0,
                     _spent(md, empty), reason)
     if method == "auto":
-        plan = _solve_heuristic(md, t0, bound_kind=bound)
+        out: dict = {}
+        plan = _solve_heuristic(md, t0, bound_kind=bound, _out=out)
         nx = int(md.allowed.sum())
         nz = nx * len(patch_templates(md.min_patch)) if md.min_patch > 1 else 0
         left = time_limit_s - (time.perf_counter() - t0)
-        if plan.gap > mip_rel_gap and nx + nz > auto_max_vars:
+        if plan.gap > mip_rel_gap and nx + nz > auto_max_vars and md.min_patch > 1 and left > 2.0:
+            lam = out.get("lam")
+            if lam is None:
+                lam = _lagrangian_bound(md)[2]
+            dec = _solve_decomposed(md, t0, time_limit_s, mip_rel_gap, engine, plan, lam)
+            plan = Plan(dec.choice, dec.objective, dec.bound, dec.gap,
+                        dec.status if dec.objective > plan.objective else "heuristic", "auto:decomposed",
+                        dec.bound_kind, time.perf_counter() - t0, dec.spent, plan.reason)
+        elif plan.gap > mip_rel_gap and nx + nz > auto_max_vars:
             plan = Plan(plan.choice, plan.objective, plan.bound, plan.gap, plan.status, plan.method, plan.bound_kind,
                         plan.seconds, plan.spent, plan.reason or f"the integer programme was not tried: {nx + nz:,} "
-                        f"variables, above {auto_max_vars:,} (HiGHS through scipy overruns its time limit on such "
-                        "models); the gap is the heuristic's, against its bound")
+                        f"variables, above {auto_max_vars:,} (HiGHS overruns its time limit in the root LP of "
+                        "such models); the gap is the heuristic's, against its bound")
         elif plan.gap > mip_rel_gap and left > 1.0:
-            exact = _solve_milp(md, left, mip_rel_gap, t0)
+            exact = _solve_milp(md, left, mip_rel_gap, t0, engine, start=plan.choice)
             best = exact if exact.objective >= plan.objective else plan
             bound = max(min(plan.bound, exact.bound), best.objective)  # both bounds are valid
             plan = Plan(best.choice, best.objective, bound, _gap(bound, best.objective),
                         best.status if best is exact else "heuristic", f"auto:{best.method}",
-                        "mip_dual" if bound == exact.bound else plan.bound_kind,
+                        exact.bound_kind if bound == exact.bound else plan.bound_kind,
                         time.perf_counter() - t0, best.spent, best.reason)
     else:
-        plan = (_solve_milp(md, time_limit_s, mip_rel_gap, t0) if method == "milp"
+        plan = (_solve_milp(md, time_limit_s, mip_rel_gap, t0, engine) if method == "milp"
                 else _solve_heuristic(md, t0, bound_kind=bound))
     if not np.any(plan.choice >= 0) and not plan.reason:
         plan = Plan(plan.choice, plan.objective, plan.bound, plan.gap, plan.status, plan.method,

@@ -473,21 +473,29 @@ def plan_context(summary: Mapping, *, maps: Mapping[str, str], lang: str = "en",
     }
 
 
-def write_printable(path: Path | str, summary: Mapping, *, maps: Mapping[str, str], lang: str = "en",
-                    org_name: str | None = None, on: dt.date | None = None) -> Path:
-    """Write the one-page A4 plan for field teams (self-contained HTML; print it or save it as PDF).
-
-    ``summary`` is the plan folder's summary.json (version 1); ``maps`` maps a map name (``plan``,
-    ``exposure``, ...) to its file name relative to ``path``'s folder; ``on`` is the date printed
-    (default today).
-    """
+def render_printable(summary: Mapping, *, maps: Mapping[str, str], lang: str = "en", org_name: str | None = None,
+                     on: dt.date | None = None) -> tuple[str, str]:
+    """``(plan.html, plan.css)`` of the one-page plan: the page links its style sheet and maps by file name."""
     from babel.dates import format_date
 
     lang = _language(lang)
     context = plan_context(summary, maps=maps, lang=lang, org_name=org_name, on=on)
     context["date_text"] = format_date(context["date"], format="long", locale=lang)
-    html = _environment(lang).get_template("plan.html").render(context)
+    env = _environment(lang)
+    return env.get_template("plan.html").render(context), env.get_template("plan.css").render(context)
+
+
+def write_printable(path: Path | str, summary: Mapping, *, maps: Mapping[str, str], lang: str = "en",
+                    org_name: str | None = None, on: dt.date | None = None) -> Path:
+    """Write the one-page A4 plan for field teams (HTML and its plan.css beside it; print it or save it as PDF).
+
+    ``summary`` is the plan folder's summary.json (version 1); ``maps`` maps a map name (``plan``,
+    ``exposure``, ...) to its file name relative to ``path``'s folder; ``on`` is the date printed
+    (default today).
+    """
+    html, css = render_printable(summary, maps=maps, lang=lang, org_name=org_name, on=on)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
+    (path.parent / "plan.css").write_text(css, encoding="utf-8")
     return path

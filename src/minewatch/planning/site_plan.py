@@ -87,6 +87,33 @@ def read_shapes(path, crs) -> list:
     return geoms
 
 
+def _setting(uow, actor, landslide_dir, erosion_dir, buffer_m: float):
+    """(run folders, the grid's CRS, the organisation's sites, their shape in that CRS by row, cached): the given
+    folders, else the latest assessments'."""
+    from minewatch.hazards import repository as hrepo
+    from minewatch.hazards.zonal import site_shape
+
+    if buffer_m <= 0:
+        raise InvalidInput("the buffer around point sites must be positive (metres)")
+    runs = latest_runs(uow, actor)
+    inputs = PlanInputs(Path(landslide_dir) if landslide_dir else runs.landslide_dir,
+                        Path(erosion_dir) if erosion_dir else runs.erosion_dir)
+    if inputs.landslide_dir is None and inputs.erosion_dir is None:
+        raise InvalidInput("no hazard run: run 'minewatch hazard landslide' and/or 'hazard erosion', then "
+                           "'minewatch hazard sites', or give --landslide/--erosion folders")
+    crs = _grid_crs(inputs)
+    sites = hrepo.sites_to_assess(uow.session, actor)
+    shapes: dict = {}
+
+    def shape_of(row):
+        if row.id not in shapes:
+            shapes[row.id] = site_shape(crs, geom_wkb=row.geom_wkb, latitude=row.latitude, longitude=row.longitude,
+                                        buffer_m=buffer_m)
+        return shapes[row.id]
+
+    return inputs, crs, sites, shape_of
+
+
 def plan_for_site(uow, *, actor, request: PlanRequest, out_dir, site_code: str | None = None, area_file=None,
                   exclusions_file=None, landslide_dir=None, erosion_dir=None, buffer_m: float = DEFAULT_BUFFER_M,
                   today: dt.date | None = None, lang: str = "en", on_stage=None) -> dict:
@@ -96,31 +123,11 @@ def plan_for_site(uow, *, actor, request: PlanRequest, out_dir, site_code: str |
     window, spread evenly over that site's shape. Runs: the given folders, else the latest assessments'."""
     import shapely
 
-    from minewatch.hazards import repository as hrepo
-    from minewatch.hazards.zonal import site_shape
-
     _require(actor, "registry.read", "plan tree planting")
     if (site_code is None) == (area_file is None):
         raise InvalidInput("give a site code or an area file (not both)")
-    if buffer_m <= 0:
-        raise InvalidInput("the buffer around point sites must be positive (metres)")
-    runs = latest_runs(uow, actor)
-    inputs = PlanInputs(Path(landslide_dir) if landslide_dir else runs.landslide_dir,
-                        Path(erosion_dir) if erosion_dir else runs.erosion_dir)
-    if inputs.landslide_dir is None and inputs.erosion_dir is None:
-        raise InvalidInput("no hazard run to plan from: run 'minewatch hazard landslide' and/or 'hazard erosion', "
-                           "then 'minewatch hazard sites', or give --landslide/--erosion folders")
-    crs = _grid_crs(inputs)
+    inputs, crs, sites, shape_of = _setting(uow, actor, landslide_dir, erosion_dir, buffer_m)
     s = uow.session
-    sites = hrepo.sites_to_assess(s, actor)
-    shapes = {row.id: None for row in sites}
-
-    def shape_of(row):
-        if shapes[row.id] is None:
-            shapes[row.id] = site_shape(crs, geom_wkb=row.geom_wkb, latitude=row.latitude, longitude=row.longitude,
-                                        buffer_m=buffer_m)
-        return shapes[row.id]
-
     if site_code is not None:
         match = [row for row in sites if row.code == site_code]
         if not match:
@@ -131,13 +138,38 @@ def plan_for_site(uow, *, actor, request: PlanRequest, out_dir, site_code: str |
         area = shapely.union_all(read_shapes(area_file, crs))
         area_name = Path(area_file).name
     exclusions = read_shapes(exclusions_file, crs) if exclusions_file else []
-    reach = area.buffer(request.max_runout_m + 2 * buffer_m)
-    counts = hrepo.people_exposed(s, actor, [row.id for row in sites], today or dt.date.today())
-    people = []
-    for row in sites:
-        n = counts.get(row.id, 0)
-        if n and shape_of(row).intersects(reach):
-            people.append((shape_of(row), n))
+    people = _people(s, actor, sites, shape_of, area.buffer(request.max_runout_m + 2 * buffer_m), today)
     return plan_trees(out_dir, area=area, request=request, landslide_dir=inputs.landslide_dir,
                       erosion_dir=inputs.erosion_dir, people=people, exclusions=exclusions, site=site_code,
                       area_name=area_name, lang=lang, on_stage=on_stage)
+
+
+def _people(s, actor, sites, shape_of, reach, today) -> list:
+    """(shape, people assigned on ``today``) of the organisation's sites whose shape meets ``reach``."""
+    from minewatch.hazards import repository as hrepo
+
+    counts = hrepo.people_exposed(s, actor, [row.id for row in sites], today or dt.date.today())
+    return [(shape_of(row), counts[row.id]) for row in sites if counts.get(row.id) and shape_of(row).intersects(reach)]
+
+
+def assess_site_plantings(uow, *, actor, site_code: str, out_dir, on: dt.date | None = None, landslide_dir=None,
+                          erosion_dir=None, landcover=None, landcover_legend=None, buffer_m: float = DEFAULT_BUFFER_M,
+                          lang: str = "en") -> dict:
+    """The site's hazard with its plantings as they stand on ``on`` (default today), against the same ground
+    without them, and with the survivors grown to maturity (:func:`minewatch.planning.actual.assess_plantings`)."""
+    from minewatch.planning.actual import MAX_RUNOUT_M, assess_plantings
+    from minewatch.planning.service import cover_from_plantings
+
+    _require(actor, "registry.read", "assess plantings")
+    on = on or dt.date.today()
+    inputs, crs, sites, shape_of = _setting(uow, actor, landslide_dir, erosion_dir, buffer_m)
+    s = uow.session
+    match = [row for row in sites if row.code == site_code]
+    if not match:
+        raise NotFound(f"no site {site_code} in organisation '{actor.org_slug}'", code="site_not_found")
+    area = shape_of(match[0])
+    cover = cover_from_plantings(uow, actor=actor, site_code=site_code, on=on)
+    people = _people(s, actor, sites, shape_of, area.buffer(MAX_RUNOUT_M + 2 * buffer_m), on)
+    return assess_plantings(out_dir, area=area, plantings=cover, on=on, landslide_dir=inputs.landslide_dir,
+                            erosion_dir=inputs.erosion_dir, people=people, landcover=landcover,
+                            landcover_legend=landcover_legend, site=site_code, lang=lang)

@@ -80,123 +80,6 @@ class PlanRequest:
             raise InvalidInput("minimum patch area and day rate must be >= 0")
 
 
-@dataclass
-class _Grid:
-    profile: dict
-    x_size: float
-    y_size: float
-    cell_m2: float
-    row0: int
-    col0: int
-    rows: int
-    cols: int
-
-    @property
-    def transform(self):
-        from rasterio.transform import Affine
-
-        t = self.profile["transform"]
-        return Affine(t.a, t.b, t.c + self.col0 * t.a, t.d, t.e, t.f + self.row0 * t.e)
-
-
-def _mask(shapes, grid: _Grid) -> np.ndarray:
-    from rasterio.features import geometry_mask
-
-    shapes = [s for s in shapes if s is not None and not s.is_empty]
-    if not shapes:
-        return np.zeros((grid.rows, grid.cols), dtype=bool)
-    return geometry_mask(shapes, out_shape=(grid.rows, grid.cols), transform=grid.transform, invert=True)
-
-
-def _people_grid(people, grid: _Grid) -> np.ndarray:
-    """People per cell: each group spread evenly over the cells of its shape (its centroid's cell when the shape
-    covers no cell centre); groups outside the window are left out."""
-    out = np.zeros((grid.rows, grid.cols))
-    t = grid.transform
-    for shape, count in people:
-        if not count:
-            continue
-        m = _mask([shape], grid)
-        if m.any():
-            out[m] += float(count) / m.sum()
-            continue
-        c = shape.centroid
-        col, row = ~t * (c.x, c.y)
-        if 0 <= int(row) < grid.rows and 0 <= int(col) < grid.cols:
-            out[int(row), int(col)] += float(count)
-    return out
-
-
-def _read_window(path: Path, grid: _Grid) -> np.ndarray:
-    import rasterio
-    from rasterio.windows import Window
-
-    with rasterio.open(path) as src:
-        v = src.read(1, window=Window(grid.col0, grid.row0, grid.cols, grid.rows), boundless=True,
-                     fill_value=src.nodata if src.nodata is not None else np.nan).astype(np.float64)
-        if src.nodata is not None and not np.isnan(src.nodata):
-            v[v == src.nodata] = np.nan
-    return v
-
-
-def _read_full(path: Path) -> np.ndarray:
-    from minewatch.adapters.rasters import read_raster
-
-    return read_raster(path).values
-
-
-@dataclass
-class _Erosion:
-    routing: object
-    rkls: np.ndarray
-    c: np.ndarray
-    p: np.ndarray
-    stream: np.ndarray
-    k: float
-    ic0: float
-    sdr_max: float
-    cell_size: float
-    findings: list
-
-
-def _load_erosion(folder: Path) -> _Erosion:
-    import rasterio
-
-    from minewatch.geomodels.erosion import SPEC
-    from minewatch.geomodels.erosion import sdr as S
-
-    need = ("pit_filled_dem.tif", "rkls.tif", "stream.tif", "usle.tif")
-    missing = [n for n in need if not (folder / n).is_file()]
-    if missing:
-        raise InvalidInput(f"{folder}: missing {', '.join(missing)} (the folder of a 'hazard erosion' run)")
-    with rasterio.open(folder / "pit_filled_dem.tif") as src:
-        t = src.transform
-    filled = _read_full(folder / "pit_filled_dem.tif")
-    rkls = _read_full(folder / "rkls.tif")
-    stream = np.nan_to_num(_read_full(folder / "stream.tif"), nan=0).astype(np.uint8)
-    findings = []
-    if (folder / "c_factor.tif").is_file():
-        c, p = _read_full(folder / "c_factor.tif"), _read_full(folder / "p_factor.tif")
-    else:  # runs before c_factor.tif was written: C P = usle / rkls, P taken as 1
-        usle = _read_full(folder / "usle.tif")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            c = np.where(rkls > 0, usle / rkls, np.nan)
-        p = np.ones_like(c)
-        findings.append({"code": "planning.c_from_usle", "message": f"{folder}: no c_factor.tif (an older run): "
-                         "today's C taken as usle / rkls with P = 1"})
-    defaults = {prm.name: prm.default for prm in SPEC.parameters}
-    params = {}
-    if (folder / "parameters.json").is_file():
-        params = json.loads((folder / "parameters.json").read_text(encoding="utf-8"))
-
-    def value(name):
-        v = params.get(name)
-        return float(v["value"] if isinstance(v, dict) else v) if v is not None else float(defaults[name])
-
-    routing = S.route(filled, float(t.a), float(t.e))
-    return _Erosion(routing, rkls, c, p, stream, value("k"), value("ic0"), value("sdr_max"), abs(float(t.a)), findings)
-
-
 def _species(request: PlanRequest) -> list[Species]:
     table = load_species(request.species_table) if request.species_table else load_species()
     if request.species is None:
@@ -221,10 +104,6 @@ def plan_trees(out_dir, *, area, request: PlanRequest, landslide_dir=None, erosi
     ``area``, the ``people`` shapes ((geometry, count) pairs) and ``exclusions`` are shapely geometries in the
     runs' CRS. Raises InvalidInput for inputs that cannot make a plan (no run, runs on different grids, an
     area outside the grid, an objective whose inputs are missing)."""
-    import rasterio
-
-    from minewatch.geomodels.landslide import load_run, stability
-
     request.check()
     t_start = time.perf_counter()
     done_stages: list[str] = []
@@ -234,134 +113,31 @@ def plan_trees(out_dir, *, area, request: PlanRequest, landslide_dir=None, erosi
         if on_stage is not None:
             on_stage(name, len(done_stages), len(STAGES))
 
-    if landslide_dir is None and erosion_dir is None:
-        raise InvalidInput("give a landslide run folder, an erosion run folder, or both")
-    run = (load_run(landslide_dir, landcover=request.landcover, landcover_legend=request.landcover_legend)
-           if landslide_dir else None)
-    ero = _load_erosion(Path(erosion_dir)) if erosion_dir else None
-    if run is not None:
-        profile = run.profile
-    else:
-        with rasterio.open(Path(erosion_dir) / "usle.tif") as src:
-            profile = src.profile.copy()
-    if run is not None and ero is not None:
-        with rasterio.open(Path(erosion_dir) / "usle.tif") as src:
-            if (src.height, src.width) != (profile["height"], profile["width"]) or src.transform != profile["transform"]:
-                raise InvalidInput(f"the erosion run {erosion_dir} is not on the landslide run's grid (shape "
-                                   f"{(src.height, src.width)} vs {(profile['height'], profile['width'])}, the "
-                                   "transforms must match): run both on the same DEM")
-    if request.objective in ("exposure",) and run is None:
+    from minewatch.planning.scene import build_scene
+
+    if request.objective == "exposure" and landslide_dir is None:
         raise InvalidInput("the exposure objective needs a landslide run (probability of failure)")
-    if request.objective in ("soil", "sediment") and ero is None:
+    if request.objective in ("soil", "sediment") and erosion_dir is None:
         raise InvalidInput(f"the {request.objective} objective needs an erosion run")
     species = _species(request)
-    t = profile["transform"]
-    x_size, y_size = float(t.a), float(t.e)
-    cell_m2 = abs(x_size * y_size)
-    ha = cell_m2 / 10_000.0
-    if area is None or area.is_empty:
-        raise InvalidInput("the area is empty")
-    # 1. the window
-    from rasterio.windows import from_bounds
-
-    pad = int(math.ceil(request.max_runout_m / min(abs(x_size), abs(y_size)))) + 1 if run is not None else 1
-    w = from_bounds(*area.bounds, transform=t)
-    r0 = max(0, int(math.floor(w.row_off)) - pad)
-    c0 = max(0, int(math.floor(w.col_off)) - pad)
-    r1 = min(profile["height"], int(math.ceil(w.row_off + w.height)) + pad)
-    c1 = min(profile["width"], int(math.ceil(w.col_off + w.width)) + pad)
-    if r1 <= r0 or c1 <= c0:
-        raise InvalidInput("the area lies outside the hazard runs' grid")
-    grid = _Grid(profile, x_size, y_size, cell_m2, r0, c0, r1 - r0, c1 - c0)
-    in_area = _mask([area], grid)
-    if not in_area.any():
-        raise InvalidInput("the area covers no cell centre of the hazard runs' grid")
-    excluded = _mask(list(exclusions), grid) & in_area
-    people_grid = _people_grid(people, grid)
-    shape = (grid.rows, grid.cols)
-    findings: list[dict] = list(ero.findings if ero else [])
+    sc = build_scene(area=area, landslide_dir=landslide_dir, erosion_dir=erosion_dir, people=people,
+                     exclusions=exclusions, landcover=request.landcover, landcover_legend=request.landcover_legend,
+                     reach_angle_deg=request.reach_angle_deg, max_runout_m=request.max_runout_m,
+                     iterations=request.iterations)
     stage("read")
-
-    # 2. today
-    base_c = (ero.c[r0:r1, c0:c1].copy() if ero is not None else np.full(shape, np.nan))
-    if run is not None:
-        win = run.window(r0, r1, c0, c1)
-        lc = win["landcover"]
-        base = B.Cover((lc["root_cohesion_min_pa"].copy(), lc["root_cohesion_mode_pa"].copy(),
-                        lc["root_cohesion_max_pa"].copy()), lc["rooting_depth_m"].copy(), base_c)
-        slope_deg = win["slope"]
-
-        cells_a = np.flatnonzero(in_area)
-
-        def pfail(cover: B.Cover) -> np.ndarray:
-            """Probability of failure on the area's cells (NaN elsewhere in the window): only they change."""
-            def pick(values: dict) -> dict:
-                return {k: np.asarray(v).ravel()[cells_a] for k, v in values.items()}
-
-            out = stability(run, win["slope"].ravel()[cells_a], win["sca"].ravel()[cells_a], pick(win["soil"]),
-                            pick(cover.landcover_values()), iterations=request.iterations)
-            full = np.full(shape, np.nan)
-            full.ravel()[cells_a] = out["probability_of_failure"]
-            return full
-
-        dem_win = _read_window(Path(run.dem), grid) if run.dem and Path(run.dem).exists() else None
-        if dem_win is None and ero is not None:
-            dem_win = ero.routing.filled[r0:r1, c0:c1]
-        if dem_win is None:
-            raise InvalidInput(f"the landslide run's DEM {run.dem} is not readable: needed for the runout paths")
-        if run.band != 1:
-            import rasterio as rio
-            from rasterio.windows import Window
-
-            with rio.open(run.dem) as src:
-                dem_win = src.read(run.band, window=Window(c0, r0, grid.cols, grid.rows), boundless=True,
-                                   fill_value=np.nan).astype(float)
-                if src.nodata is not None and not np.isnan(src.nodata):
-                    dem_win[dem_win == src.nodata] = np.nan
-        exposure_w = B.exposure_weights(dem_win, people_grid, x_size=x_size, y_size=y_size,
-                                        reach_angle_deg=request.reach_angle_deg, max_runout_m=request.max_runout_m)
-        pf0 = pfail(base)
-    else:
-        base = B.Cover((np.zeros(shape),) * 3, np.zeros(shape), base_c)
-        slope_deg = np.degrees(np.arctan(ero.routing.slope_pct[r0:r1, c0:c1] / 100.0))
-        exposure_w = pf0 = None
-    if request.objective == "exposure" and not np.any(people_grid > 0):
+    run, ero, grid, shape, ha = sc.run, sc.ero, sc.grid, sc.shape, sc.ha
+    r0, r1, c0, c1 = sc.rows_cols
+    profile, x_size, cell_m2 = grid.profile, grid.x_size, grid.cell_m2
+    in_area, excluded, base, base_c, slope_deg = sc.in_area, sc.excluded, sc.base, sc.base.c, sc.slope_deg
+    exposure_w, findings, evaluate, pfail = sc.exposure_w, sc.findings, sc.evaluate, sc.pfail
+    if request.objective == "exposure" and not np.any(sc.people_grid > 0):
         raise InvalidInput("the exposure objective needs people on or below the area: none are assigned here "
                            "(use --objective soil or sediment, or assign people to the site)")
-
-    def full_c(c_win: np.ndarray) -> np.ndarray:
-        c = ero.c.copy()
-        c[r0:r1, c0:c1] = np.where(np.isnan(c_win), c[r0:r1, c0:c1], c_win)
-        return c
-
-    def sed_state(c_win: np.ndarray, sensitivities: bool) -> B.SedimentState:
-        return B.sediment_state(ero.routing, rkls=ero.rkls, c=full_c(c_win), p=ero.p, stream=ero.stream,
-                                cell_size=ero.cell_size, k=ero.k, ic0=ero.ic0, sdr_max=ero.sdr_max,
-                                sensitivities=sensitivities)
-
+    pf0 = pfail(base) if run is not None else None
     rkls_w = ero.rkls[r0:r1, c0:c1] if ero is not None else None
     p_w = ero.p[r0:r1, c0:c1] if ero is not None else None
-    st0 = sed_state(base_c, True) if ero is not None else None
-
-    def evaluate(cover: B.Cover) -> dict[str, float | None]:
-        out: dict[str, float | None] = {"exposure": None, "soil": None, "sediment": None}
-        layers: dict[str, np.ndarray] = {}
-        if run is not None:
-            pf = pfail(cover)
-            out["exposure"] = float(np.nansum((pf * exposure_w)[in_area]))
-            layers["exposure"] = pf
-        if ero is not None:
-            st = sed_state(cover.c, False)
-            usle_w = st.usle[r0:r1, c0:c1]
-            out["soil"] = float(np.nansum(usle_w[in_area]) * ha)
-            out["sediment"] = float(np.nansum(st.sed_export) * ha)
-            layers["soil"] = usle_w
-            layers["sediment"] = st.sed_export[r0:r1, c0:c1]
-        return out, layers
-
+    st0 = sc.sed_state(base_c, True) if ero is not None else None
     baseline, base_layers = evaluate(base)
-    if ero is not None:
-        baseline["sediment"] = float(np.nansum(st0.sed_export) * ha)
     stage("today")
 
     # 3. candidates and benefits at maturity
@@ -492,6 +268,7 @@ def plan_trees(out_dir, *, area, request: PlanRequest, landslide_dir=None, erosi
         "objectives": {o: (None if baseline[o] is None else
                            {"baseline": _round(baseline[o]), "expected": final[o], "units": UNITS[o]})
                        for o in ("exposure", "soil", "sediment")},
+        "probability_of_failure": _pfail_summary(base_layers, after_layers, in_area, codes),
         "years": years, "maturity_year": horizon,
         "patches": files.pop("_patches"),
         "assumptions": {"reach_angle_deg": request.reach_angle_deg, "max_runout_m": request.max_runout_m,
@@ -504,8 +281,7 @@ def plan_trees(out_dir, *, area, request: PlanRequest, landslide_dir=None, erosi
         "findings": findings, "files": files,
     }
     stage("write")
-    maps = _write_maps(out_dir, codes, grid, by_species, base_layers, after_layers, area, dem_win if run else None,
-                       lang)
+    maps = _write_maps(out_dir, codes, grid, by_species, base_layers, after_layers, area, sc.dem_win, lang)
     summary["files"]["maps"] = maps
     summary["files"]["printable"] = _write_printable(out_dir, summary, maps, lang)
     summary["files"]["summary"] = "summary.json"
@@ -526,6 +302,23 @@ def _finite(v):
     if isinstance(v, np.integer):
         return int(v)
     return v
+
+
+def _pfail_summary(before: dict, after: dict, in_area: np.ndarray, codes: np.ndarray) -> dict | None:
+    """Mean probability of failure over the area and over the planted cells, today and at maturity."""
+    if "exposure" not in before:
+        return None
+    planted = (codes > 0) & (codes != OUTSIDE)
+
+    def mean(layer, mask):
+        v = layer[mask]
+        v = v[~np.isnan(v)]
+        return _round(v.mean()) if v.size else None
+
+    return {"area_mean_today": mean(before["exposure"], in_area),
+            "area_mean_at_maturity": mean(after["exposure"], in_area),
+            "planted_mean_today": mean(before["exposure"], planted),
+            "planted_mean_at_maturity": mean(after["exposure"], planted)}
 
 
 def _area_baseline(o: str, layers: dict, in_area: np.ndarray, exposure_w, ha: float) -> float:
@@ -551,7 +344,7 @@ def _json(v):
     raise TypeError(type(v))
 
 
-def _write_files(out_dir: Path, codes: np.ndarray, grid: _Grid, by_species, species, seedlings, days,
+def _write_files(out_dir: Path, codes: np.ndarray, grid, by_species, species, seedlings, days,
                  request: PlanRequest, ha: float) -> dict:
     import rasterio
     import shapely

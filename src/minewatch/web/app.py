@@ -31,6 +31,7 @@ ROUTERS = (
     "minewatch.web.pages.rain",
     "minewatch.web.pages.alerts",
     "minewatch.web.pages.susceptibility",
+    "minewatch.web.pages.planning",
     "minewatch.web.pages.hooks",  # providers' webhooks: no login, no CSRF (they authenticate themselves)
     "minewatch.web.ogc.routes",
     "minewatch.web.api.v1",

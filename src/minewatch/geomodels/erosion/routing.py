@@ -697,29 +697,23 @@ def upstream_walk_sum(fd, order, channel, dist, g):  # pragma: no cover - compil
         d = fd[r, c]
         if d == 0:
             continue
+        share = np.zeros(8)  # nibbles to the in-raster neighbours with a defined distance
         total = 0.0
         for k in range(8):
             nib = (d >> (k * 4)) & 0xF
-            if nib == 0:
-                continue
             rn = r + ROW_OFFSETS[k]
             cn = c + COL_OFFSETS[k]
-            if rn < 0 or rn >= rows or cn < 0 or cn >= cols or np.isnan(dist[rn, cn]):
+            if nib == 0 or rn < 0 or rn >= rows or cn < 0 or cn >= cols or np.isnan(dist[rn, cn]):
                 continue
+            share[k] = nib
             total += nib
         if total == 0:
             continue
         gv = g[r, c]
         carry = (0.0 if np.isnan(gv) else gv) + acc[r, c]
         for k in range(8):
-            nib = (d >> (k * 4)) & 0xF
-            if nib == 0:
-                continue
-            rn = r + ROW_OFFSETS[k]
-            cn = c + COL_OFFSETS[k]
-            if rn < 0 or rn >= rows or cn < 0 or cn >= cols or np.isnan(dist[rn, cn]):
-                continue
-            acc[rn, cn] += carry * nib / total
+            if share[k] > 0:
+                acc[r + ROW_OFFSETS[k], c + COL_OFFSETS[k]] += carry * share[k] / total
     return acc
 
 
