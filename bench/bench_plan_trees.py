@@ -10,7 +10,7 @@ No open tool plans planting (issue 10: InVEST compares scenarios someone drew; L
 probability); the peers of the models the planner calls are benchmarked in bench_landslide_probability.py
 (Landlab) and bench_erosion.py (InVEST SDR).
 
-``python bench/bench_plan_trees.py [--n 400] [--budget 20000] [--min-patch 0]``
+``python bench/bench_plan_trees.py [--n 400] [--budget 20000] [--min-patch 0] [--objective mix]``
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=20_000.0, help="USD")
     ap.add_argument("--min-patch", type=float, default=0.0, help="m2")
     ap.add_argument("--time-limit", type=float, default=60.0)
+    ap.add_argument("--objective", default="mix", choices=["exposure", "soil", "sediment", "mix"])
     args = ap.parse_args()
     print(machine())
     with tempfile.TemporaryDirectory(prefix="bench-plan-") as tmp:
@@ -81,7 +82,7 @@ def main() -> None:
             clock[0] = now
 
         request = PlanRequest(budget=args.budget, species=SPECIES, min_patch_m2=args.min_patch,
-                              time_limit_s=args.time_limit)
+                              time_limit_s=args.time_limit, objective=args.objective)
         start = time.perf_counter()
         summary = plan_trees(work / "plan", area=area, request=request, landslide_dir=work / "landslide",
                              erosion_dir=work / "erosion", people=people, on_stage=on_stage)
@@ -92,7 +93,8 @@ def main() -> None:
         for name, seconds in stages.items():
             print(f"| {name} | {seconds:.1f} |")
         print(f"| total | {total:.1f} |")
-        print(f"\n{summary['candidate_cells']:,} candidate cells x {len(SPECIES)} species, min patch "
+        print(f"\n{summary['candidate_cells']:,} candidate cells x {len(SPECIES)} species, {args.objective}, "
+              f"USD {summary['cost_usd']:,.0f} of {args.budget:,.0f}, min patch "
               f"{summary['min_patch_cells']} cells: proven gap {summary['gap']:.3%} ({summary['bound_kind']}), "
               f"{summary['maturity_year'] + 1} yearly evaluations")
 
