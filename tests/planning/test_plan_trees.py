@@ -26,21 +26,20 @@ SITE = shapely.Point(X0 + 400, Y0 + 400).buffer(150)
 SPECIES = ["chrysopogon_zizanioides", "acacia_mangium", "alnus_acuminata"]
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def _make_runs(work):
     """A landslide run (bare ground everywhere: today's cover on the site, 120 Monte Carlo draws) and an
-    erosion run (mine spoil on the site, forest around) on one 80 x 80 grid."""
+    erosion run (mine spoil on the site, forest around) on one 80 x 80 grid, in ``work``."""
+    import rasterio
+
     from minewatch.adapters.rasters import write_geotiff
     from minewatch.demo.hazard import _generated_dem
     from minewatch.geomodels.erosion import tool as erosion_tool
     from minewatch.geomodels.erosion.cover import cover_class
     from minewatch.geomodels.landslide import run_landslide
 
-    work = tmp_path_factory.mktemp("plan_runs")
+    work.mkdir(parents=True, exist_ok=True)
     dem = _generated_dem(work / "dem.tif", n=N, dx=DX)
     run_landslide(dem, work / "landslide", iterations=120, seed=7, landcover="bare", recharge_mm_day=(40, 160))
-    import rasterio
-
     with rasterio.open(dem) as src:
         profile = {"crs": src.crs, "transform": src.transform, "width": src.width, "height": src.height}
     t = profile["transform"]
@@ -53,6 +52,12 @@ def runs(tmp_path_factory):
                  biophysical={1: (forest.usle_c, forest.usle_p), 2: (mine.usle_c, mine.usle_p)},
                  threshold_flow_accumulation=300)
     return work
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """The runs of :func:`_make_runs`, once per module."""
+    return _make_runs(tmp_path_factory.mktemp("plan_runs"))
 
 
 def _plan(runs, tmp_path, name="plan", people=((SITE, 20),), exclusions=(), **kw):

@@ -281,3 +281,48 @@ def test_pages_render_in_french(web, tmp_path):
     assert printable.status_code == 200 and 'lang="fr"' in printable.text and "vétiver" in printable.text
 
 
+
+
+def test_make_a_plan_from_the_web_form(web, tmp_path):
+    """A coordinator makes a plan from the site's plan page: the form runs the planner on the latest hazard
+    assessment (real runs on the hazards.md 9.1 hillside, the site moved onto it), records the plan and shows it;
+    a bad budget re-shows the form with the error; a viewer may not post it."""
+    import sqlalchemy as sa
+    from pyproj import Transformer
+
+    from minewatch.hazards.service import assess_sites
+    from minewatch.sites.orm import Site
+    from tests.planning.test_plan_trees import SITE, SPECIES, _make_runs
+
+    runs = _make_runs(tmp_path / "runs")
+    lon, lat = Transformer.from_crs("EPSG:32651", "EPSG:4326", always_xy=True).transform(SITE.centroid.x,
+                                                                                         SITE.centroid.y)
+    with web.app.engine.begin() as conn:
+        conn.execute(sa.update(Site).where(Site.code == "alpha00001").values(latitude=lat, longitude=lon,
+                                                                              geom_wkb=None))
+    with web.app.uow() as uow:
+        assess_sites(uow, actor=web.actors["alpha"], run_dir=runs / "landslide", erosion_dir=runs / "erosion",
+                     files_dir=web.app.settings.files_dir, site_codes=["alpha00001"], buffer_m=150.0)
+    viewer = _client(web)
+    page = viewer.get("/sites/alpha00001/plan")
+    assert page.status_code == 200 and 'id="make-plan"' not in page.text  # viewers do not see the form
+    refused = viewer.post("/sites/alpha00001/plan", data={"csrf_token": csrf_of(page.text), "budget": "100"})
+    assert refused.status_code == 403
+    client = _client(web, role="coordinator")
+    page = client.get("/sites/alpha00001/plan")
+    assert 'id="make-plan"' in page.text
+    bad = client.post("/sites/alpha00001/plan", data={"csrf_token": csrf_of(page.text), "budget": "lots"})
+    assert bad.status_code == 422 and "must be numbers" in bad.text and 'value="lots"' in bad.text
+    made = client.post("/sites/alpha00001/plan", data={"csrf_token": csrf_of(page.text), "budget": "150",
+                                                        "budget_unit": "usd", "objective": "soil",
+                                                        "species": SPECIES[:2], "min_patch": "0"},
+                       follow_redirects=False)
+    assert made.status_code == 303, made.text
+    shown = client.get(made.headers["location"])
+    assert shown.status_code == 200 and 'data-status="proposed"' in shown.text
+    from minewatch.planning.service import latest_plan
+
+    with web.app.uow() as uow:
+        plan = latest_plan(uow, actor=web.actors["alpha"], site_code="alpha00001")
+    assert plan.summary["objective"]["name"] == "soil" and 0 < plan.summary["cost_usd"] <= 150
+    assert {s["id"] for s in plan.summary["by_species"]} <= set(SPECIES[:2])

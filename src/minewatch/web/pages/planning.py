@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from minewatch.accounts.web_auth import Identity
@@ -183,8 +183,15 @@ def plan_file(request: Request, plan_id: int, name: str, identity: Identity = De
 # --- plan pages --------------------------------------------------------------------------------------
 
 
-def _plan_context(request: Request, identity: Identity, uow: UnitOfWork, plan, site, *, error: str | None = None
-                  ) -> dict:
+def _species_choices(lang: str) -> list[dict]:
+    from minewatch.planning.species import load_species
+
+    return [{"id": sp.id, "name": common_name(sp.names, lang, sp.id), "scientific_name": sp.scientific_name}
+            for sp in load_species().values()]
+
+
+def _plan_context(request: Request, identity: Identity, uow: UnitOfWork, plan, site, *, error: str | None = None,
+                  form: Mapping | None = None) -> dict:
     from minewatch.planning.service import list_plans
 
     lang = language_for(request)
@@ -210,6 +217,9 @@ def _plan_context(request: Request, identity: Identity, uow: UnitOfWork, plan, s
         "geojson": "plan.geojson" in present,
         "colours": {r["id"]: r["colour"] for r in rows}, "names": {r["id"]: r["name"] for r in rows},
         "sig": significant, "others": others, "may_adopt": identity.actor.may("registry.write"), "error": error,
+        "may_plan": identity.actor.may("registry.write"), "species_choices": _species_choices(lang),
+        "form": {"budget": "", "budget_unit": "usd", "objective": "exposure", "species": [], "min_patch": 0,
+                 "bare": False, **(form or {})},
         "tile_url": request.app.state.minewatch.settings.tile_url,
         "tile_attribution": request.app.state.minewatch.settings.tile_attribution,
     }
@@ -239,6 +249,45 @@ def site_plan(request: Request, code: str, plan: str = "", identity: Identity = 
     else:
         chosen = latest_plan(uow, actor=identity.actor, site_code=site.code)
     return render(request, "site_plan.html", _plan_context(request, identity, uow, chosen, site))
+
+
+@router.post("/sites/{code}/plan")
+def site_plan_make(request: Request, code: str, budget: str = Form(""), budget_unit: str = Form("usd"),
+                   objective: str = Form("exposure"), species: list[str] = Form([]), min_patch: str = Form("0"),
+                   bare: str = Form(""), identity: Identity = Depends(require("registry.write")),
+                   uow: UnitOfWork = Depends(get_uow)):
+    """Make a plan for the site from its latest hazard assessment (as ``plan trees --site``), record it and show it;
+    a bad input re-shows the form with the error."""
+    import tempfile
+
+    from minewatch.planning.service import record_plan
+    from minewatch.planning.site_plan import plan_for_site
+    from minewatch.planning.tool import PlanRequest
+
+    site = _site_of(uow, identity, code)  # 404 for another organisation's site
+    form = {"budget": budget, "budget_unit": budget_unit, "objective": objective, "species": list(species),
+            "min_patch": min_patch, "bare": bool(bare)}
+    try:
+        try:
+            amount, patch = float(budget), float(min_patch or 0)
+        except ValueError:
+            raise InvalidInput(f"budget {budget!r} and smallest patch {min_patch!r} must be numbers") from None
+        request_ = PlanRequest(budget=amount, budget_unit=budget_unit, objective=objective,
+                               species=list(species) or None, min_patch_m2=patch, landcover="bare" if bare else None)
+        settings = request.app.state.minewatch.settings
+        with tempfile.TemporaryDirectory(prefix="minewatch-plan-") as tmp:
+            summary = plan_for_site(uow, actor=identity.actor, request=request_, out_dir=Path(tmp) / "plan",
+                                    site_code=site.code, lang=language_for(request))
+            view = record_plan(uow, actor=identity.actor, site_code=site.code, plan_dir=Path(tmp) / "plan",
+                               summary=summary, files_dir=settings.files_dir)
+    except InvalidInput as exc:
+        uow.rollback()
+        from minewatch.planning.service import latest_plan
+
+        context = _plan_context(request, identity, uow, latest_plan(uow, actor=identity.actor, site_code=site.code),
+                                site, error=exc.message, form=form)
+        return render(request, "site_plan.html", context, status_code=exc.http_status)
+    return RedirectResponse(f"/sites/{_quote(site.code)}/plan?plan={view.id}", status_code=303)
 
 
 @router.get("/plans/{plan_id}")
