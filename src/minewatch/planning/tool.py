@@ -126,55 +126,25 @@ def plan_trees(out_dir, *, area, request: PlanRequest, landslide_dir=None, erosi
                      iterations=request.iterations)
     stage("read")
     run, ero, grid, shape, ha = sc.run, sc.ero, sc.grid, sc.shape, sc.ha
-    r0, r1, c0, c1 = sc.rows_cols
     profile, x_size, cell_m2 = grid.profile, grid.x_size, grid.cell_m2
-    in_area, excluded, base, base_c, slope_deg = sc.in_area, sc.excluded, sc.base, sc.base.c, sc.slope_deg
+    in_area, excluded, base, slope_deg = sc.in_area, sc.excluded, sc.base, sc.slope_deg
     exposure_w, findings, evaluate, pfail = sc.exposure_w, sc.findings, sc.evaluate, sc.pfail
     if request.objective == "exposure" and not np.any(sc.people_grid > 0):
         raise InvalidInput("the exposure objective needs people on or below the area: none are assigned here "
                            "(use --objective soil or sediment, or assign people to the site)")
     pf0 = pfail(base) if run is not None else None
-    rkls_w = ero.rkls[r0:r1, c0:c1] if ero is not None else None
-    p_w = ero.p[r0:r1, c0:c1] if ero is not None else None
-    st0 = sc.sed_state(base_c, True) if ero is not None else None
+    st0 = sc.sed_state(base.c, True) if ero is not None else None
     baseline, base_layers = evaluate(base)
     stage("today")
 
     # 3. candidates and benefits at maturity
-    valid = in_area & ~excluded & ~np.isnan(slope_deg)
-    if ero is not None:
-        valid &= ~np.isnan(rkls_w) & (ero.stream[r0:r1, c0:c1] != 1) & ~np.isnan(base_c)
-    rows_i, cols_i = np.nonzero(valid)
-    n, m = rows_i.size, len(species)
-    flat_w = rows_i * grid.cols + cols_i
-    flat_g = (rows_i + r0) * profile["width"] + (cols_i + c0)
-    benefits = {o: np.zeros((n, m)) for o in ("exposure", "soil", "sediment")}
-    for j, sp in enumerate(species):
-        mature = _at_age(sp, sp.years_to_maturity)
-        cover_j = B.planted(base, valid, root_cohesion_pa=mature["root_cohesion_pa"],
-                            rooting_depth_m=mature["rooting_depth_m"], c=mature["c"], survival=mature["survival"])
-        if run is not None:
-            benefits["exposure"][:, j] = ((pf0 - pfail(cover_j)) * exposure_w).ravel()[flat_w]
-        if ero is not None:
-            c_new = cover_j.c.ravel()[flat_w]
-            c_old = base_c.ravel()[flat_w]
-            benefits["soil"][:, j] = (rkls_w.ravel()[flat_w] * p_w.ravel()[flat_w] * (c_old - c_new)) * ha
-            benefits["sediment"][:, j] = B.sediment_benefit(st0, flat_g, rkls=ero.rkls, p=ero.p, c0=c_old,
-                                                            c_new=c_new) * ha
+    cand = _candidates(sc)
+    n, m = cand.rows.size, len(species)
+    benefits = _benefits(sc, species, cand, pf0, st0)
     available = [o for o in ("exposure", "soil", "sediment") if baseline[o] is not None]
-    if request.objective == "mix":
-        weights = {o: float((request.weights or DEFAULT_WEIGHTS).get(o, 0.0)) for o in available}
-        total_w = sum(weights.values())
-        if total_w <= 0:
-            raise InvalidInput("the mix objective needs a positive weight on an objective with inputs "
-                               f"({', '.join(available)})")
-        area_base = {o: _area_baseline(o, base_layers, in_area, exposure_w, ha) for o in available}
-        b = sum(weights[o] / total_w * benefits[o] / area_base[o] for o in available if area_base[o] > 0)
-        b = np.asarray(b if not np.isscalar(b) else np.zeros((n, m)))
-    else:
-        weights = None
-        b = benefits[request.objective]
-    b = np.where(np.isfinite(b) & (b > 0), b, 0.0)
+    weights = _mix_weights(request, available) if request.objective == "mix" else None
+    area_base = {o: _area_baseline(o, base_layers, in_area, exposure_w, ha) for o in available}
+    b = _objective_benefit(request.objective, benefits, weights, area_base, (n, m))
     stage("benefits")
 
     # 4. solve
@@ -184,9 +154,9 @@ def plan_trees(out_dir, *, area, request: PlanRequest, landslide_dir=None, erosi
     cost = {u: np.tile(v, (n, 1)) for u, v in (("usd", usd), ("seedlings", seedlings), ("days", days))}
     min_patch = max(1, int(math.ceil(request.min_patch_m2 / cell_m2))) if request.min_patch_m2 > 0 else 1
     problem = PlanningProblem(benefit=b, cost=cost, budget={request.budget_unit: float(request.budget)},
-                              option_budget=dict(request.option_budgets), slope=slope_deg[valid],
+                              option_budget=dict(request.option_budgets), slope=slope_deg[cand.mask],
                               slope_limit=np.array([sp.max_slope_deg for sp in species]),
-                              rows=rows_i, cols=cols_i, min_patch=min_patch,
+                              rows=cand.rows, cols=cand.cols, min_patch=min_patch,
                               option_names=[sp.id for sp in species])
     plan = solve(problem, method=request.method, time_limit_s=request.time_limit_s, mip_rel_gap=request.mip_rel_gap)
     choice = plan.choice
@@ -194,20 +164,8 @@ def plan_trees(out_dir, *, area, request: PlanRequest, landslide_dir=None, erosi
 
     # 5. evaluate year by year with the full models
     chosen = sorted({int(j) for j in choice if j != NOTHING})
-    horizon = int(math.ceil(max([species[j].years_to_maturity for j in chosen] or [0])))
-    years = []
-    after_layers = base_layers
-    for year in range(0, horizon + 1):
-        cover = base
-        for j in chosen:
-            cells = np.zeros(shape, dtype=bool)
-            cells.ravel()[flat_w[choice == j]] = True
-            v = _at_age(species[j], year)
-            cover = B.planted(cover, cells, root_cohesion_pa=v["root_cohesion_pa"],
-                              rooting_depth_m=v["rooting_depth_m"], c=v["c"], survival=v["survival"])
-        values, layers = evaluate(cover) if chosen else (dict(baseline), base_layers)
-        years.append({"year": year, **{k: _round(v) for k, v in values.items()}})
-        after_layers = layers
+    years, after_layers = _yearly(sc, species, cand, choice, chosen, baseline, base_layers)
+    horizon = years[-1]["year"]
     final = years[-1]
     stage("evaluate")
 
@@ -218,7 +176,7 @@ def plan_trees(out_dir, *, area, request: PlanRequest, landslide_dir=None, erosi
     codes[in_area] = 0
     code_of = {j: k + 1 for k, j in enumerate(chosen)}
     for j in chosen:
-        codes.ravel()[flat_w[choice == j]] = code_of[j]
+        codes.ravel()[cand.flat_window[choice == j]] = code_of[j]
     by_species = []
     for j in chosen:
         sp = species[j]
@@ -234,7 +192,6 @@ def plan_trees(out_dir, *, area, request: PlanRequest, landslide_dir=None, erosi
     files = _write_files(out_dir, codes, grid, by_species, species, seedlings, days, request, ha)
     obj = request.objective
     if obj == "mix":
-        area_base = {o: _area_baseline(o, base_layers, in_area, exposure_w, ha) for o in available}
         area_after = {o: _area_baseline(o, after_layers, in_area, exposure_w, ha) for o in available}
         tw = sum(weights.values())
         base_val = sum(weights[o] / tw for o in available if area_base[o] > 0)
@@ -302,6 +259,92 @@ def _finite(v):
     if isinstance(v, np.integer):
         return int(v)
     return v
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    """The cells where something may be planted: in the area, not excluded, with a slope, and (with an erosion
+    run) with RUSLE factors and not a stream; their window rows and columns and flat indices."""
+
+    mask: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    flat_window: np.ndarray
+    flat_grid: np.ndarray
+
+
+def _candidates(sc) -> _Candidates:
+    r0, r1, c0, c1 = sc.rows_cols
+    valid = sc.in_area & ~sc.excluded & ~np.isnan(sc.slope_deg)
+    if sc.ero is not None:
+        valid &= ~np.isnan(sc.ero.rkls[r0:r1, c0:c1]) & (sc.ero.stream[r0:r1, c0:c1] != 1) & ~np.isnan(sc.base.c)
+    rows, cols = np.nonzero(valid)
+    return _Candidates(valid, rows, cols, rows * sc.grid.cols + cols,
+                       (rows + r0) * sc.grid.profile["width"] + (cols + c0))
+
+
+def _benefits(sc, species, cand: _Candidates, pf0, st0) -> dict[str, np.ndarray]:
+    """{objective: (n, m)} improvement at maturity of each species alone on each candidate cell (module
+    :mod:`minewatch.planning.benefit`): exposure and soil exact, sediment to first order."""
+    r0, r1, c0, c1 = sc.rows_cols
+    n, m = cand.rows.size, len(species)
+    out = {o: np.zeros((n, m)) for o in ("exposure", "soil", "sediment")}
+    for j, sp in enumerate(species):
+        mature = _at_age(sp, sp.years_to_maturity)
+        cover_j = B.planted(sc.base, cand.mask, root_cohesion_pa=mature["root_cohesion_pa"],
+                            rooting_depth_m=mature["rooting_depth_m"], c=mature["c"], survival=mature["survival"])
+        if sc.run is not None:
+            out["exposure"][:, j] = ((pf0 - sc.pfail(cover_j)) * sc.exposure_w).ravel()[cand.flat_window]
+        if sc.ero is not None:
+            e = sc.ero
+            c_new = cover_j.c.ravel()[cand.flat_window]
+            c_old = sc.base.c.ravel()[cand.flat_window]
+            rkls_p = (e.rkls[r0:r1, c0:c1] * e.p[r0:r1, c0:c1]).ravel()[cand.flat_window]
+            out["soil"][:, j] = rkls_p * (c_old - c_new) * sc.ha
+            out["sediment"][:, j] = B.sediment_benefit(st0, cand.flat_grid, rkls=e.rkls, p=e.p, c0=c_old,
+                                                       c_new=c_new) * sc.ha
+    return out
+
+
+def _mix_weights(request: PlanRequest, available: list[str]) -> dict[str, float]:
+    weights = {o: float((request.weights or DEFAULT_WEIGHTS).get(o, 0.0)) for o in available}
+    if sum(weights.values()) <= 0:
+        raise InvalidInput(f"the mix objective needs a positive weight on an objective with inputs "
+                           f"({', '.join(available)})")
+    return weights
+
+
+def _objective_benefit(objective: str, benefits: dict, weights: dict | None, area_base: dict,
+                       shape: tuple[int, int]) -> np.ndarray:
+    """The optimiser's benefit: one objective's, or the weighted sum of each objective's benefit relative to
+    today's value on the area; negative or non-finite values (a worse cover) become 0 (never chosen)."""
+    if objective == "mix":
+        total = sum(weights.values())
+        b = np.zeros(shape)
+        for o, w in weights.items():
+            if area_base[o] > 0:
+                b = b + w / total * benefits[o] / area_base[o]
+    else:
+        b = benefits[objective]
+    return np.where(np.isfinite(b) & (b > 0), b, 0.0)
+
+
+def _yearly(sc, species, cand: _Candidates, choice, chosen, baseline, base_layers):
+    """([{"year", "exposure", "soil", "sediment"}, ...] from planting to the latest maturity with the full
+    models, the layers of the last year)."""
+    horizon = int(math.ceil(max([species[j].years_to_maturity for j in chosen] or [0])))
+    years, layers = [], base_layers
+    for year in range(0, horizon + 1):
+        cover = sc.base
+        for j in chosen:
+            cells = np.zeros(sc.shape, dtype=bool)
+            cells.ravel()[cand.flat_window[choice == j]] = True
+            v = _at_age(species[j], year)
+            cover = B.planted(cover, cells, root_cohesion_pa=v["root_cohesion_pa"],
+                              rooting_depth_m=v["rooting_depth_m"], c=v["c"], survival=v["survival"])
+        values, layers = sc.evaluate(cover) if chosen else (dict(baseline), base_layers)
+        years.append({"year": year, **{k: _round(v) for k, v in values.items()}})
+    return years, layers
 
 
 def _pfail_summary(before: dict, after: dict, in_area: np.ndarray, codes: np.ndarray) -> dict | None:
