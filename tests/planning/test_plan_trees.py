@@ -195,3 +195,52 @@ def test_clear_errors(runs, tmp_path):
                    landslide_dir=runs / "landslide")
     with pytest.raises(InvalidInput, match="budget unit"):
         _plan(runs, tmp_path, budget_unit="euros")
+
+
+def test_measures_priced_per_hectare_compete_with_species(runs, tmp_path):
+    """Bench terraces (P 0.2) and contour trenches (P 0.5) offered beside vetiver, soil objective, a USD budget
+    (without a day rate the terraces' USD 100/ha beat vetiver's USD 1,000/ha of seedlings): the plan keeps the
+    budget; the full model's soil loss equals the RUSLE sum rkls C P' derived in the test from the erosion
+    run's rasters (P' = P x the measure's P, C of the species at maturity scaled by survival)."""
+    import rasterio
+
+    from minewatch.planning.species import load_measures
+
+    s = _plan(runs, tmp_path, name="m", objective="soil", budget=5,
+              measures=["bench_terrace", "contour_trench"], species=SPECIES[:1])
+    assert s["cost_usd"] <= 5
+    kinds = {b["id"]: b["kind"] for b in s["by_species"]}
+    assert set(kinds.values()) <= {"species", "measure"} and "measure" in kinds.values(), kinds
+    assert s["expected"] < s["baseline"]
+    measures = load_measures()
+    codes, transform = _codes(tmp_path, "m")
+    for b in s["by_species"]:
+        if b["kind"] == "measure":
+            assert b["seedlings"] == 0 and b["lifetime_years"] == measures[b["id"]].lifetime_years
+            assert b["cost_usd"] == pytest.approx(float(measures[b["id"]].cost_usd_per_unit) * b["area_ha"], abs=0.011)
+    # the full model's soil loss on the area with the plan = the sum over cells of rkls C P' (P' = P x 0.2 on
+    # terraced cells, C of the species at maturity x survival on planted ones)
+    with rasterio.open(runs / "erosion" / "rkls.tif") as src:
+        window = rasterio.windows.from_bounds(*rasterio.transform.array_bounds(*codes.shape, transform),
+                                              transform=src.transform).round_offsets().round_lengths()
+        rkls = src.read(1, window=window).astype(float)
+    with rasterio.open(runs / "erosion" / "c_factor.tif") as src:
+        c = src.read(1, window=window).astype(float)
+    with rasterio.open(runs / "erosion" / "p_factor.tif") as src:
+        p = src.read(1, window=window).astype(float)
+    from minewatch.planning.species import load_species
+
+    table = load_species()
+    for b in s["by_species"]:
+        sel = codes == b["code"]
+        if b["kind"] == "measure":
+            p[sel] *= measures[b["id"]].usle_p
+        else:
+            sp = table[b["id"]]
+            c_mature = sp.age_classes[-1].usle_c
+            c[sel] = c[sel] + sp.survival_fraction * (c_mature - c[sel])
+    area = codes != 255
+    expected = float(np.sum((rkls * c * p)[area & (rkls < 1e30)]) * DX * DX / 10_000)
+    assert s["objectives"]["soil"]["expected"] == pytest.approx(expected, rel=1e-4)
+    with pytest.raises(InvalidInput, match="priced per m"):
+        _plan(runs, tmp_path, name="bad", measures=["drainage_ditch"])

@@ -40,6 +40,8 @@ def _pairs(text: str | None, what: str) -> dict[str, float]:
 @click.option("--weights", metavar="exposure=W,soil=W,sediment=W", help="Weights of --objective mix "
               "(default exposure=0.5,soil=0.25,sediment=0.25).")
 @click.option("--species", metavar="ID,ID", help="Only these species (ids of the species table; default all).")
+@click.option("--measures", metavar="ID,ID", help="Also offer these physical measures priced per hectare "
+              "(bench_terrace, contour_trench; P factor and cost from the measures table; maintained).")
 @click.option("--species-table", type=click.Path(exists=True, dir_okay=False),
               help="Your species CSV (same columns as the built-in table): adds to or replaces built-in rows.")
 @click.option("--species-budget", metavar="ID=N,...", help="At most N seedlings of a species (what the nursery has).")
@@ -70,7 +72,8 @@ def _pairs(text: str | None, what: str) -> dict[str, float]:
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json.")
 @pass_state
-def trees_cmd(state: CliState, site_code, area_file, budget, budget_unit, objective, weights, species, species_table,
+def trees_cmd(state: CliState, site_code, area_file, budget, budget_unit, objective, weights, species, measures,
+              species_table,
               species_budget, min_patch_m2, day_rate_usd, exclusions_file, landcover, landcover_legend, landslide_dir,
               erosion_dir, buffer_m, reach_angle_deg, method, time_limit_s, mip_rel_gap, lang, out_dir,
               as_json) -> None:
@@ -94,6 +97,7 @@ def trees_cmd(state: CliState, site_code, area_file, budget, budget_unit, object
     request = PlanRequest(
         budget=budget, budget_unit=budget_unit, objective=objective, weights=_pairs(weights, "name") or None,
         species=[s.strip() for s in species.split(",") if s.strip()] if species else None,
+        measures=[m.strip() for m in measures.split(",") if m.strip()] if measures else None,
         species_table=species_table,
         option_budgets={(k, "seedlings"): v for k, v in _pairs(species_budget, "species").items()},
         min_patch_m2=min_patch_m2, day_rate_usd=day_rate_usd, reach_angle_deg=reach_angle_deg, method=method,

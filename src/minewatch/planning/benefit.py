@@ -58,9 +58,11 @@ class Cover:
     root_cohesion_pa: tuple[np.ndarray, np.ndarray, np.ndarray]
     rooting_depth_m: np.ndarray
     c: np.ndarray
+    p: np.ndarray | None = None  # the RUSLE support practice factor (None: the erosion run's, unchanged)
 
     def copy(self) -> Cover:
-        return Cover(tuple(a.copy() for a in self.root_cohesion_pa), self.rooting_depth_m.copy(), self.c.copy())
+        return Cover(tuple(a.copy() for a in self.root_cohesion_pa), self.rooting_depth_m.copy(), self.c.copy(),
+                     None if self.p is None else self.p.copy())
 
     def landcover_values(self) -> dict[str, np.ndarray]:
         """The land-cover fields of :mod:`minewatch.geomodels.parameters` (``landslide.stability``'s input)."""
@@ -87,6 +89,25 @@ def planted(base: Cover, cells: np.ndarray, *, root_cohesion_pa: tuple[float, fl
         arr[cells] = v * survival
     out.rooting_depth_m[cells] = rooting_depth_m
     out.c[cells] = base.c[cells] + survival * (c - base.c[cells])
+    return out
+
+
+def treated(base: Cover, cells: np.ndarray, *, usle_p: float = 1.0, cohesion_add_pa: float = 0.0) -> Cover:
+    """``base`` with a physical measure on ``cells`` (benches, contour trenches...): P multiplied by the
+    measure's P (a support practice on top of today's; the table's P is relative to no practice) and its
+    added cohesion on the root cohesion (min, mode, max). Maintained measures: the effect does not fade.
+
+    >>> b = Cover((np.zeros(2), np.zeros(2), np.zeros(2)), np.ones(2), np.full(2, 0.8), np.ones(2))
+    >>> t = treated(b, np.array([True, False]), usle_p=0.2)
+    >>> t.p.tolist(), t.c.tolist()
+    ([0.2, 1.0], [0.8, 0.8])
+    """
+    if base.p is None:
+        raise InvalidInput("a physical measure changes P: the cover needs today's P (an erosion run)")
+    out = base.copy()
+    out.p[cells] = base.p[cells] * usle_p
+    for arr in out.root_cohesion_pa:
+        arr[cells] += cohesion_add_pa
     return out
 
 

@@ -187,13 +187,19 @@ class Scene:
         full.ravel()[cells] = out["probability_of_failure"]
         return full
 
-    def sed_state(self, c_win: np.ndarray, sensitivities: bool) -> B.SedimentState:
-        """InVEST SDR on the whole erosion grid with the window's C replaced by ``c_win`` (NaN: unchanged)."""
+    def sed_state(self, c_win: np.ndarray, sensitivities: bool, p_win: np.ndarray | None = None
+                  ) -> B.SedimentState:
+        """InVEST SDR on the whole erosion grid with the window's C (and P) replaced by ``c_win`` (``p_win``;
+        NaN: unchanged)."""
         e = self.ero
         r0, r1, c0, c1 = self.rows_cols
         c = e.c.copy()
         c[r0:r1, c0:c1] = np.where(np.isnan(c_win), c[r0:r1, c0:c1], c_win)
-        return B.sediment_state(e.routing, rkls=e.rkls, c=c, p=e.p, stream=e.stream, cell_size=e.cell_size, k=e.k,
+        p = e.p
+        if p_win is not None:
+            p = e.p.copy()
+            p[r0:r1, c0:c1] = np.where(np.isnan(p_win), p[r0:r1, c0:c1], p_win)
+        return B.sediment_state(e.routing, rkls=e.rkls, c=c, p=p, stream=e.stream, cell_size=e.cell_size, k=e.k,
                                 ic0=e.ic0, sdr_max=e.sdr_max, sensitivities=sensitivities)
 
     def evaluate(self, cover: B.Cover) -> tuple[dict[str, float | None], dict[str, np.ndarray]]:
@@ -208,7 +214,7 @@ class Scene:
             layers["exposure"] = pf
         if self.ero is not None:
             r0, r1, c0, c1 = self.rows_cols
-            st = self.sed_state(cover.c, False)
+            st = self.sed_state(cover.c, False, cover.p)
             usle_w = st.usle[r0:r1, c0:c1]
             out["soil"] = float(np.nansum(usle_w[self.in_area]) * self.ha)
             out["sediment"] = float(np.nansum(st.sed_export) * self.ha)
@@ -275,12 +281,13 @@ def build_scene(*, area, landslide_dir=None, erosion_dir=None, people=(), exclus
     people_grid = _people_grid(people, grid)
     shape = (grid.rows, grid.cols)
     base_c = ero.c[r0:r1, c0:c1].copy() if ero is not None else np.full(shape, np.nan)
+    base_p = ero.p[r0:r1, c0:c1].copy() if ero is not None else None
     win = dem_win = exposure_w = None
     if run is not None:
         win = run.window(r0, r1, c0, c1)
         lc = win["landcover"]
         base = B.Cover((lc["root_cohesion_min_pa"].copy(), lc["root_cohesion_mode_pa"].copy(),
-                        lc["root_cohesion_max_pa"].copy()), lc["rooting_depth_m"].copy(), base_c)
+                        lc["root_cohesion_max_pa"].copy()), lc["rooting_depth_m"].copy(), base_c, base_p)
         slope_deg = win["slope"]
         dem_win = _dem_window(run, grid)
         if dem_win is None and ero is not None:
@@ -290,7 +297,7 @@ def build_scene(*, area, landslide_dir=None, erosion_dir=None, people=(), exclus
         exposure_w = B.exposure_weights(dem_win, people_grid, x_size=x_size, y_size=y_size,
                                         reach_angle_deg=reach_angle_deg, max_runout_m=max_runout_m)
     else:
-        base = B.Cover((np.zeros(shape), np.zeros(shape), np.zeros(shape)), np.zeros(shape), base_c)
+        base = B.Cover((np.zeros(shape), np.zeros(shape), np.zeros(shape)), np.zeros(shape), base_c, base_p)
         slope_deg = np.degrees(np.arctan(ero.routing.slope_pct[r0:r1, c0:c1] / 100.0))
     return Scene(run, ero, grid, in_area, excluded, people_grid, exposure_w, base, slope_deg, dem_win, win,
                  iterations, list(ero.findings if ero else []))

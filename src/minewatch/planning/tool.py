@@ -32,7 +32,7 @@ import numpy as np
 from minewatch.errors import InvalidInput
 from minewatch.planning import benefit as B
 from minewatch.planning.optimize import BUDGET_UNITS, NOTHING, PlanningProblem, solve
-from minewatch.planning.species import Species, age_class_at, load_species
+from minewatch.planning.species import Measure, Species, age_class_at, load_measures, load_species
 
 OBJECTIVES = ("exposure", "soil", "sediment", "mix")
 UNITS = {"exposure": "people", "soil": "t/yr", "sediment": "t/yr", "mix": "1"}
@@ -44,7 +44,8 @@ OUTSIDE = 255
 @dataclass(frozen=True)
 class PlanRequest:
     """What the user asks for. ``budget`` in ``budget_unit`` (usd, seedlings or days); ``species`` ids (None:
-    every species of the table); ``option_budgets`` {(species id, unit): amount}; ``min_patch_m2`` the
+    every species of the table); ``measures`` ids of physical measures priced per hectare (bench terraces,
+    contour trenches) offered beside the species; ``option_budgets`` {(species id, unit): amount}; ``min_patch_m2`` the
     smallest patch of one species (0: none); ``day_rate_usd`` adds labour to the USD cost (0: seedlings
     only); ``landcover``/``landcover_legend`` today's cover when the landslide run assumed another."""
 
@@ -53,6 +54,7 @@ class PlanRequest:
     objective: str = "exposure"
     weights: Mapping[str, float] | None = None
     species: Sequence[str] | None = None
+    measures: Sequence[str] | None = None
     species_table: str | Path | None = None
     option_budgets: Mapping[tuple[str, str], float] = field(default_factory=dict)
     min_patch_m2: float = 0.0
@@ -96,6 +98,82 @@ def _at_age(sp: Species, age: float) -> dict:
             "survival": sp.survival_fraction}
 
 
+@dataclass(frozen=True)
+class Option:
+    """What may go on a cell: a species (planted) or a physical measure priced per hectare (built)."""
+
+    species: Species | None = None
+    measure: Measure | None = None
+
+    @property
+    def item(self):
+        return self.species if self.species is not None else self.measure
+
+    @property
+    def kind(self) -> str:
+        return "species" if self.species is not None else "measure"
+
+    @property
+    def id(self) -> str:
+        return self.item.id
+
+    @property
+    def seedlings_per_ha(self) -> float:
+        return float(self.species.seedlings_per_ha) if self.species else 0.0
+
+    @property
+    def usd_per_ha(self) -> Decimal:
+        """Seedlings (species) or the measure's price per hectare, exact."""
+        return self.species.cost_per_ha_usd if self.species else self.measure.cost_usd_per_unit
+
+    @property
+    def labour_days_per_ha(self) -> float:
+        return self.species.labour_days_per_ha if self.species else self.measure.labour_days_per_unit
+
+    @property
+    def years_to_maturity(self) -> float:
+        return self.species.years_to_maturity if self.species else 0.0
+
+    def cover(self, base: B.Cover, cells: np.ndarray, age: float) -> B.Cover:
+        """``base`` with this option on ``cells`` at ``age`` years (a maintained measure does not age)."""
+        if self.species is not None:
+            v = _at_age(self.species, age)
+            return B.planted(base, cells, root_cohesion_pa=v["root_cohesion_pa"], rooting_depth_m=v["rooting_depth_m"],
+                             c=v["c"], survival=v["survival"])
+        m = self.measure
+        return B.treated(base, cells, usle_p=m.usle_p, cohesion_add_pa=m.cohesion_add_kpa * 1000.0)
+
+    def record(self) -> dict:
+        """The fields of summary.json's ``by_species`` entry that describe the option itself."""
+        if self.species is not None:
+            sp = self.species
+            return {"kind": "species", "id": sp.id, "names": dict(sp.names), "scientific_name": sp.scientific_name,
+                    "life_form": sp.life_form, "survival": sp.survival_fraction,
+                    "years_to_maturity": sp.years_to_maturity, "spacing_m": sp.spacing_m,
+                    "provisional": sp.provisional}
+        m = self.measure
+        return {"kind": "measure", "id": m.id, "names": dict(m.names), "scientific_name": "", "life_form": "measure",
+                "survival": None, "years_to_maturity": 0, "spacing_m": None, "lifetime_years": m.lifetime_years,
+                "usle_p": m.usle_p, "provisional": m.provisional}
+
+
+def _options(request: PlanRequest) -> list[Option]:
+    """The species asked for, then the measures asked for (only those priced per hectare can fill a cell)."""
+    options = [Option(species=sp) for sp in _species(request)]
+    if request.measures:
+        table = load_measures()
+        unknown = [m for m in request.measures if m not in table]
+        if unknown:
+            raise InvalidInput(f"unknown measure {', '.join(unknown)}; known: {', '.join(sorted(table))}")
+        for mid in request.measures:
+            m = table[mid]
+            if m.unit != "ha":
+                raise InvalidInput(f"measure {mid} is priced per {m.unit}: only measures priced per hectare "
+                                   f"({', '.join(k for k, v in table.items() if v.unit == 'ha')}) can fill cells")
+            options.append(Option(measure=m))
+    return options
+
+
 def plan_trees(out_dir, *, area, request: PlanRequest, landslide_dir=None, erosion_dir=None, people=(),
                exclusions=(), site: str | None = None, area_name: str | None = None, lang: str = "en",
                on_stage: Callable[[str, int, int], None] | None = None) -> dict:
@@ -119,7 +197,7 @@ def plan_trees(out_dir, *, area, request: PlanRequest, landslide_dir=None, erosi
         raise InvalidInput("the exposure objective needs a landslide run (probability of failure)")
     if request.objective in ("soil", "sediment") and erosion_dir is None:
         raise InvalidInput(f"the {request.objective} objective needs an erosion run")
-    species = _species(request)
+    options = _options(request)
     sc = build_scene(area=area, landslide_dir=landslide_dir, erosion_dir=erosion_dir, people=people,
                      exclusions=exclusions, landcover=request.landcover, landcover_legend=request.landcover_legend,
                      reach_angle_deg=request.reach_angle_deg, max_runout_m=request.max_runout_m,
@@ -139,8 +217,8 @@ def plan_trees(out_dir, *, area, request: PlanRequest, landslide_dir=None, erosi
 
     # 3. candidates and benefits at maturity
     cand = _candidates(sc)
-    n, m = cand.rows.size, len(species)
-    benefits = _benefits(sc, species, cand, pf0, st0)
+    n, m = cand.rows.size, len(options)
+    benefits = _benefits(sc, options, cand, pf0, st0)
     available = [o for o in ("exposure", "soil", "sediment") if baseline[o] is not None]
     weights = _mix_weights(request, available) if request.objective == "mix" else None
     area_base = {o: _area_baseline(o, base_layers, in_area, exposure_w, ha) for o in available}
@@ -148,23 +226,23 @@ def plan_trees(out_dir, *, area, request: PlanRequest, landslide_dir=None, erosi
     stage("benefits")
 
     # 4. solve
-    seedlings = np.array([sp.seedlings_per_ha * ha for sp in species])
-    days = np.array([sp.labour_days_per_ha * ha for sp in species])
-    usd = np.array([float(sp.seedling_cost_usd) for sp in species]) * seedlings + days * request.day_rate_usd
+    seedlings = np.array([o.seedlings_per_ha * ha for o in options])
+    days = np.array([o.labour_days_per_ha * ha for o in options])
+    usd = np.array([float(o.usd_per_ha) * ha for o in options]) + days * request.day_rate_usd
     cost = {u: np.tile(v, (n, 1)) for u, v in (("usd", usd), ("seedlings", seedlings), ("days", days))}
     min_patch = max(1, int(math.ceil(request.min_patch_m2 / cell_m2))) if request.min_patch_m2 > 0 else 1
     problem = PlanningProblem(benefit=b, cost=cost, budget={request.budget_unit: float(request.budget)},
                               option_budget=dict(request.option_budgets), slope=slope_deg[cand.mask],
-                              slope_limit=np.array([sp.max_slope_deg for sp in species]),
+                              slope_limit=np.array([o.item.max_slope_deg for o in options]),
                               rows=cand.rows, cols=cand.cols, min_patch=min_patch,
-                              option_names=[sp.id for sp in species])
+                              option_names=[o.id for o in options])
     plan = solve(problem, method=request.method, time_limit_s=request.time_limit_s, mip_rel_gap=request.mip_rel_gap)
     choice = plan.choice
     stage("solve")
 
     # 5. evaluate year by year with the full models
     chosen = sorted({int(j) for j in choice if j != NOTHING})
-    years, after_layers = _yearly(sc, species, cand, choice, chosen, baseline, base_layers)
+    years, after_layers = _yearly(sc, options, cand, choice, chosen, baseline, base_layers)
     horizon = years[-1]["year"]
     final = years[-1]
     stage("evaluate")
@@ -179,17 +257,17 @@ def plan_trees(out_dir, *, area, request: PlanRequest, landslide_dir=None, erosi
         codes.ravel()[cand.flat_window[choice == j]] = code_of[j]
     by_species = []
     for j in chosen:
-        sp = species[j]
+        o = options[j]
         cells = int(np.sum(choice == j))
         seeds = int(round(cells * seedlings[j]))
+        material = (Decimal(seeds) * o.species.seedling_cost_usd if o.species is not None
+                    else o.usd_per_ha * Decimal(str(round(cells * ha, 6))))
         by_species.append({
-            "id": sp.id, "code": code_of[j], "names": dict(sp.names), "scientific_name": sp.scientific_name,
-            "life_form": sp.life_form, "cells": cells, "area_ha": round(cells * ha, 4), "seedlings": seeds,
-            "cost_usd": _money(Decimal(seeds) * sp.seedling_cost_usd + Decimal(str(round(cells * days[j], 6)))
-                               * Decimal(str(request.day_rate_usd))),
-            "labour_days": round(cells * days[j], 2), "survival": sp.survival_fraction,
-            "years_to_maturity": sp.years_to_maturity, "spacing_m": sp.spacing_m, "provisional": sp.provisional})
-    files = _write_files(out_dir, codes, grid, by_species, species, seedlings, days, request, ha)
+            **o.record(), "code": code_of[j], "cells": cells, "area_ha": round(cells * ha, 4), "seedlings": seeds,
+            "cost_usd": _money(material + Decimal(str(round(cells * days[j], 6))) * Decimal(str(request.day_rate_usd))),
+            "labour_days": round(cells * days[j], 2)})
+    per_cell = {code_of[j]: (seedlings[j], usd[j], days[j]) for j in chosen}
+    files = _write_files(out_dir, codes, grid, by_species, per_cell)
     obj = request.objective
     if obj == "mix":
         area_after = {o: _area_baseline(o, after_layers, in_area, exposure_w, ha) for o in available}
@@ -231,8 +309,10 @@ def plan_trees(out_dir, *, area, request: PlanRequest, landslide_dir=None, erosi
         "assumptions": {"reach_angle_deg": request.reach_angle_deg, "max_runout_m": request.max_runout_m,
                         "survival": "root cohesion x survival, C = C0 + survival (C_species - C0)",
                         "iterations": request.iterations or (run.iterations if run else None),
-                        "species_considered": [sp.id for sp in species]},
-        "provisional": sorted({*(f"species:{sp.id}" for sp in species if sp.provisional),
+                        "species_considered": [o.id for o in options if o.kind == "species"],
+                        "measures_considered": [o.id for o in options if o.kind == "measure"],
+                        "measures": "P x the measure's P, plus its added cohesion; maintained (no fading)"},
+        "provisional": sorted({*(f"{o.kind}:{o.id}" for o in options if o.item.provisional),
                                f"reach angle {request.reach_angle_deg:g} deg",
                                *(["landslide run: " + p for p in run.parameters.get("provisional", [])] if run else [])}),
         "findings": findings, "files": files,
@@ -283,26 +363,30 @@ def _candidates(sc) -> _Candidates:
                        (rows + r0) * sc.grid.profile["width"] + (cols + c0))
 
 
-def _benefits(sc, species, cand: _Candidates, pf0, st0) -> dict[str, np.ndarray]:
-    """{objective: (n, m)} improvement at maturity of each species alone on each candidate cell (module
-    :mod:`minewatch.planning.benefit`): exposure and soil exact, sediment to first order."""
+def _benefits(sc, options: list[Option], cand: _Candidates, pf0, st0) -> dict[str, np.ndarray]:
+    """{objective: (n, m)} improvement at maturity of each option alone on each candidate cell (module
+    :mod:`minewatch.planning.benefit`): exposure and soil exact, sediment to first order (a measure's P does not
+    enter the connectivity index: its sediment benefit is its own loss change times its delivery ratio)."""
     r0, r1, c0, c1 = sc.rows_cols
-    n, m = cand.rows.size, len(species)
+    n, m = cand.rows.size, len(options)
     out = {o: np.zeros((n, m)) for o in ("exposure", "soil", "sediment")}
-    for j, sp in enumerate(species):
-        mature = _at_age(sp, sp.years_to_maturity)
-        cover_j = B.planted(sc.base, cand.mask, root_cohesion_pa=mature["root_cohesion_pa"],
-                            rooting_depth_m=mature["rooting_depth_m"], c=mature["c"], survival=mature["survival"])
+    w = cand.flat_window
+    for j, opt in enumerate(options):
+        cover_j = opt.cover(sc.base, cand.mask, opt.years_to_maturity)
         if sc.run is not None:
-            out["exposure"][:, j] = ((pf0 - sc.pfail(cover_j)) * sc.exposure_w).ravel()[cand.flat_window]
+            out["exposure"][:, j] = ((pf0 - sc.pfail(cover_j)) * sc.exposure_w).ravel()[w]
         if sc.ero is not None:
             e = sc.ero
-            c_new = cover_j.c.ravel()[cand.flat_window]
-            c_old = sc.base.c.ravel()[cand.flat_window]
-            rkls_p = (e.rkls[r0:r1, c0:c1] * e.p[r0:r1, c0:c1]).ravel()[cand.flat_window]
-            out["soil"][:, j] = rkls_p * (c_old - c_new) * sc.ha
-            out["sediment"][:, j] = B.sediment_benefit(st0, cand.flat_grid, rkls=e.rkls, p=e.p, c0=c_old,
-                                                       c_new=c_new) * sc.ha
+            rkls = e.rkls[r0:r1, c0:c1].ravel()[w]
+            c_old, p_old = sc.base.c.ravel()[w], sc.base.p.ravel()[w]
+            c_new, p_new = cover_j.c.ravel()[w], cover_j.p.ravel()[w]
+            out["soil"][:, j] = rkls * (c_old * p_old - c_new * p_new) * sc.ha
+            if opt.kind == "species":
+                out["sediment"][:, j] = B.sediment_benefit(st0, cand.flat_grid, rkls=e.rkls, p=e.p, c0=c_old,
+                                                           c_new=c_new) * sc.ha
+            else:
+                out["sediment"][:, j] = (rkls * c_old * (p_old - p_new) * np.nan_to_num(st0.sdr.ravel()[cand.flat_grid])
+                                         * sc.ha)
     return out
 
 
@@ -329,19 +413,17 @@ def _objective_benefit(objective: str, benefits: dict, weights: dict | None, are
     return np.where(np.isfinite(b) & (b > 0), b, 0.0)
 
 
-def _yearly(sc, species, cand: _Candidates, choice, chosen, baseline, base_layers):
+def _yearly(sc, options: list[Option], cand: _Candidates, choice, chosen, baseline, base_layers):
     """([{"year", "exposure", "soil", "sediment"}, ...] from planting to the latest maturity with the full
     models, the layers of the last year)."""
-    horizon = int(math.ceil(max([species[j].years_to_maturity for j in chosen] or [0])))
+    horizon = int(math.ceil(max([options[j].years_to_maturity for j in chosen] or [0])))
     years, layers = [], base_layers
     for year in range(0, horizon + 1):
         cover = sc.base
         for j in chosen:
             cells = np.zeros(sc.shape, dtype=bool)
             cells.ravel()[cand.flat_window[choice == j]] = True
-            v = _at_age(species[j], year)
-            cover = B.planted(cover, cells, root_cohesion_pa=v["root_cohesion_pa"],
-                              rooting_depth_m=v["rooting_depth_m"], c=v["c"], survival=v["survival"])
+            cover = options[j].cover(cover, cells, year)
         values, layers = sc.evaluate(cover) if chosen else (dict(baseline), base_layers)
         years.append({"year": year, **{k: _round(v) for k, v in values.items()}})
     return years, layers
@@ -387,8 +469,9 @@ def _json(v):
     raise TypeError(type(v))
 
 
-def _write_files(out_dir: Path, codes: np.ndarray, grid, by_species, species, seedlings, days,
-                 request: PlanRequest, ha: float) -> dict:
+def _write_files(out_dir: Path, codes: np.ndarray, grid, by_species, per_cell: dict) -> dict:
+    """plan.tif, plan.gpkg and plan.geojson (one polygon per 4-connected patch of one option); the patches.
+    ``per_cell`` {code: (seedlings, USD, person-days) per cell}."""
     import rasterio
     import shapely
     from pyproj import CRS, Transformer
@@ -401,19 +484,16 @@ def _write_files(out_dir: Path, codes: np.ndarray, grid, by_species, species, se
         dst.update_tags(1, **{f"code_{s['code']}": s["id"] for s in by_species}, code_0="nothing planted",
                         code_255="outside the area")
     by_code = {s["code"]: s for s in by_species}
-    sp_of = {sp.id: (k, sp) for k, sp in enumerate(species)}
     rows = []
     mask = (codes > 0) & (codes != OUTSIDE)
     for geom, value in shapes(codes, mask=mask, connectivity=4, transform=grid.transform):
         s = by_code[int(value)]
-        j, sp = sp_of[s["id"]]
+        seedlings, usd, days = per_cell[int(value)]
         poly = shapely.geometry.shape(geom)
         cells = poly.area / grid.cell_m2
         rows.append({"geometry": poly, "species": s["id"], "area_ha": round(poly.area / 10_000, 4),
-                     "seedlings": int(round(cells * seedlings[j])),
-                     "cost_usd": round(float(sp.seedling_cost_usd) * cells * seedlings[j]
-                                       + cells * days[j] * request.day_rate_usd, 2),
-                     "labour_days": round(cells * days[j], 2)})
+                     "seedlings": int(round(cells * seedlings)), "cost_usd": round(cells * usd, 2),
+                     "labour_days": round(cells * days, 2)})
     crs = CRS.from_user_input(grid.profile.get("crs")) if grid.profile.get("crs") else None
     patches = []
     to_wgs = Transformer.from_crs(crs, "EPSG:4326", always_xy=True) if crs else None
