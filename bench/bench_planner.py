@@ -9,7 +9,8 @@ the cheapest species so they bind. Runs:
 1. no patch constraint, milp (HiGHS) to a proven gap <= 1 % (time limit 60 s): time and gap;
 2. the heuristic (LP rounding) on the same instance: time and gap to the LP bound;
 3. minimum patch size K (default 4 and 2), milp with 60 s: the gap reached; the heuristic too; auto
-   (heuristic, then the decomposition: patch-aware Lagrangian bound + restricted integer programme).
+   (heuristic, then the decomposition: Lagrangian search with a greedy inner problem for the plans,
+   patch-aware Lagrangian bound solved per component, restricted integer programme).
 
 ``python bench/bench_planner.py [--rows 400 --cols 250 --time-limit 60 --patch 4 2]``
 Prints the machine and markdown rows for bench/RESULTS.md.

@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 from scipy import ndimage
 
 from minewatch.errors import InvalidInput
-from minewatch.planning.optimize import (NOTHING, PlanningProblem, _placements, check_plan, evaluate,
-                                         patch_templates, solve)
+from minewatch.planning.optimize import (NOTHING, PlanningProblem, _fill, _formulate, _greedy_inner,
+                                         _item_sums, _lagrangian_bound, _patch_items, _patch_lagrangian,
+                                         _placements, _prepare, _region, _repair, _run_mip, _submodel,
+                                         check_plan, evaluate, patch_templates, solve)
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -225,7 +227,7 @@ def test_option_names_address_option_budgets():
 
 
 @settings(max_examples=6, deadline=None)
-@given(seed=st.integers(0, 10**6), k=st.sampled_from([2, 3]), integer=st.booleans(),
+@given(seed=st.integers(0, 10**6), k=st.sampled_from([2, 3, 4]), integer=st.booleans(),
        engine=st.sampled_from(["highspy", "scipy"]))
 def test_decomposed_reported_gap_is_at_least_its_true_gap(seed, k, integer, engine):
     # auto_max_vars=0 forces the large-instance path (patch-aware Lagrangian bound + restricted MIP)
@@ -264,3 +266,72 @@ def test_patch_lagrangian_bound_is_valid_and_tighter_than_the_no_patch_bound():
 def test_unknown_engine_is_refused():
     with pytest.raises(InvalidInput, match="engine"):
         solve(PlanningProblem(benefit=np.ones((2, 2))), engine="cplex")
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10**6), k=st.sampled_from([2, 3, 4]), integer=st.booleans())
+def test_greedy_inner_repair_and_fill_keep_patches_and_budgets(seed, k, integer):
+    # the decomposition's plan builders: patch-feasible by construction, feasible once cut and filled
+    p = make_problem(seed, 120, 3, grid_w=12, min_patch=k, tight=0.2, integer=integer, option_budget=True)
+    md = _prepare(p)
+    items, iop = _patch_items(md)
+    lam = _lagrangian_bound(md)[2] * 0.5  # a low price: the inner plan overspends
+    W = np.stack([w for w, _, _ in md.budget_rows])
+    red = np.where(md.allowed, md.b - np.tensordot(lam, W, axes=1), -np.inf)
+    inner = _greedy_inner(md, red, items, iop)
+    free = PlanningProblem(**{**p.__dict__, "budget": {}, "option_budget": {}})
+    assert check_plan(free, inner) == []  # patches, exclusions and slopes hold, budgets ignored
+    if np.any(inner >= 0):
+        assert smallest_patch(p, inner) >= k
+    cut = _repair(md, inner)
+    assert check_plan(p, cut) == [] and independent_violations(p, cut) == []
+    cost = np.stack([_item_sums(items, iop, w) for w in W])
+    full = _fill(md, cut, items, iop, _item_sums(items, iop, md.b), cost)
+    assert check_plan(p, full) == [] and independent_violations(p, full) == []
+    assert evaluate(p, full) >= evaluate(p, cut)
+    if np.any(full >= 0):
+        assert smallest_patch(p, full) >= k
+
+
+@settings(max_examples=4, deadline=None)
+@given(seed=st.integers(0, 10**6), k=st.sampled_from([2, 3, 4]), scale=st.floats(0.3, 1.5))
+def test_patch_lagrangian_by_component_equals_the_whole_inner_problem(seed, k, scale):
+    # derived in the test: L(lam) = lam.B + the inner maximum solved as ONE integer programme over the whole
+    # region (gap 0) must equal the sum over components, and bound the exact optimum from above
+    p = make_problem(seed, 120, 3, grid_w=12, min_patch=k, tight=0.2, integer=False)
+    md = _prepare(p)
+    W = np.stack([w for w, _, _ in md.budget_rows])
+    caps = np.array([cap for _, cap, _ in md.budget_rows])
+    lam = _lagrangian_bound(md)[2] * scale
+    red = np.where(md.allowed, md.b - np.tensordot(lam, W, axes=1), -np.inf)
+    al = _region(md, red)
+    whole = float(lam @ caps)
+    if al.any():
+        _, sub = _submodel(md, al, np.where(al, red, 0.0), budgets=False)
+        f = _formulate(sub, patches=True)
+        res = _run_mip(f, 20, 0.0, "highspy")
+        assert res.finished
+        whole += float(-f.c @ res.x)
+    plans: list = []
+    by_parts = _patch_lagrangian(md, lam, W, caps, 20, "highspy", plans)
+    assert by_parts == pytest.approx(whole, rel=1e-5, abs=1e-6)
+    assert by_parts >= whole - 1e-9
+    exact = solve(p, method="milp", mip_rel_gap=0.0, time_limit_s=20)
+    assert by_parts >= exact.objective - 1e-9 * max(1.0, exact.objective)
+    free = PlanningProblem(**{**p.__dict__, "budget": {}, "option_budget": {}})
+    assert check_plan(free, plans[0]) == []
+
+
+def test_highs_banner_stays_off_standard_output():
+    """HiGHS prints a banner on file descriptor 1 when its first instance is made; a fresh process that solves
+    with highspy prints only what Python prints (``plan trees --json`` stays valid JSON)."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np\n"
+            "from minewatch.planning.optimize import PlanningProblem, solve\n"
+            "p = PlanningProblem(benefit=np.array([[3.0, 1.0], [2.0, 2.5]]),\n"
+            "                    cost={'usd': np.array([[2.0, 1.0], [1.0, 2.0]])}, budget={'usd': 3.0})\n"
+            "print(solve(p, method='milp', mip_rel_gap=0.0, engine='highspy').choice.tolist())\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout == "[0, 0]\n"

@@ -66,16 +66,27 @@ with the budgets dualised and the *patch rows kept*,
 upper bound for every ``lam >= 0``. The inner maximum is reached by a plan whose every template
 rectangle holds a cell with ``r > 0`` for its option (dropping planted cells outside such rectangles
 loses nothing and uncovers no other cell), so it is an integer programme on that small region only
-(about 10 % of the cells at the bench's budgets), solved by HiGHS; its MIP dual bound is used (valid
-when stopped early), widened by 1e-6 relative for HiGHS' tolerances. ``lam`` walks along the no-patch
-multipliers scaled by 1, 1.1, ... or 0.93, ... while L decreases (any ``lam`` is valid). The plan: the
-inner problems' plans cut to the budgets (lowest-ratio whole patches dropped) or the heuristic's, the
-better, as the start of the integer programme restricted to the region at 0.8 lam (plus the start's
-cells), with budgets a hair below the caps; the restricted plan is feasible for the full problem.
+(about 10 % of the cells at the bench's budgets). Without budgets it separates over the 4-connected
+components of the region (a placement is a connected rectangle), each solved by HiGHS, two at a time
+on two threads; the sum of their MIP dual bounds is used (valid when stopped early; a component with
+none proven counts its no-patch maximum), widened by 1e-6 relative for HiGHS' tolerances. Steps:
+
+1. plans: ``lam`` from the no-patch multipliers is steered by a subgradient step on each budget's
+   relative slack, the inner problem solved *greedily* (placements by decreasing reduced profit, never
+   overlapping another option: patch-feasible by construction); each inner plan is cut to the budgets
+   (lowest-ratio whole patches dropped) and the best are filled greedily (by benefit per normalised or
+   per lam-priced cost). The greedy inner value is only a lower estimate of L: it chooses lam, it is
+   never reported;
+2. bound: L at the lam of smallest estimate, exactly per component (about 60 % of the time left);
+   its inner plan, cut and filled, is one more plan;
+3. the best plan starts the integer programme restricted to the region at 0.9 lam (plus the start's
+   cells), with budgets a hair below the caps, in the time left (skipped when the gap is already
+   below ``mip_rel_gap / 4``); the restricted plan is feasible for the full problem.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -486,6 +497,38 @@ def _default_engine() -> str:
     return "highspy"
 
 
+_BANNER_LOCK = threading.Lock()
+_banner_shown = False
+
+
+def _new_highs():
+    """A silent ``highspy.Highs``. HiGHS prints its banner on standard output (file descriptor 1, below Python's
+    sys.stdout) when the first instance is made, which would corrupt ``plan trees --json``: the first one is
+    made with descriptor 1 pointed at /dev/null."""
+    import os
+    import sys
+
+    import highspy
+
+    global _banner_shown
+    with _BANNER_LOCK:
+        if not _banner_shown:
+            sys.stdout.flush()
+            saved = os.dup(1)
+            try:
+                with open(os.devnull, "w") as null:
+                    os.dup2(null.fileno(), 1)
+                    h = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+            _banner_shown = True
+        else:
+            h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 @dataclass
 class _MipResult:
     x: np.ndarray | None      # best point found (None: none)
@@ -516,8 +559,7 @@ def _run_mip(f: _Form, time_limit_s: float, mip_rel_gap: float, engine: str,
         return _MipResult(res.x, dual, res.status == 0, str(res.message))
     import highspy
 
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = _new_highs()
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     h.setOptionValue("threads", int(threads))
@@ -780,6 +822,25 @@ def _submodel(md: _Model, allowed: np.ndarray, b: np.ndarray, budgets: bool) -> 
                        md.rows[idx], md.cols[idx])
 
 
+def _components(md: _Model, al: np.ndarray) -> list[np.ndarray]:
+    """4-connected components of the cells holding an allowed pair of ``al`` (cell index arrays).
+
+    Every template placement is a connected rectangle, so no placement spans two components and the
+    patch-constrained problem without budgets separates over them."""
+    from scipy import ndimage
+
+    cells = np.nonzero(al.any(axis=1))[0]
+    if len(cells) == 0:
+        return []
+    grid = np.zeros((md.rows.max() + 1, md.cols.max() + 1), dtype=bool)
+    grid[md.rows[cells], md.cols[cells]] = True
+    lab, _ = ndimage.label(grid)
+    labs = lab[md.rows[cells], md.cols[cells]]
+    order = np.argsort(labs, kind="stable")
+    parts = np.split(cells[order], np.nonzero(np.diff(labs[order]))[0] + 1)
+    return sorted(parts, key=len, reverse=True)
+
+
 def _patch_lagrangian(md: _Model, lam: np.ndarray, W: np.ndarray, caps: np.ndarray, time_limit_s: float,
                       engine: str, _plans: list | None = None) -> float | None:
     """Upper bound L(lam) with the budgets dualised and the patch rows kept, or None if not proven.
@@ -788,25 +849,48 @@ def _patch_lagrangian(md: _Model, lam: np.ndarray, W: np.ndarray, caps: np.ndarr
     weights), r = b - lam.w, is an upper bound for every lam >= 0 (weak duality). The inner maximum
     is reached by a plan whose every template rectangle holds a cell of positive r for its option (a
     planted cell outside such rectangles has r <= 0 and may be dropped without uncovering any other
-    cell), so it is computed on ``_region`` only, by HiGHS; its MIP dual bound (valid when stopped
-    early too) is used, widened by HiGHS' tolerance 1e-6 relative.
+    cell), so it is computed on ``_region`` only. Without budgets the inner problem separates over the
+    4-connected components of that region (``_components``): each is solved by HiGHS (two at a time
+    on two threads), and the sum of their MIP dual bounds (valid when stopped early too), each
+    widened by HiGHS' tolerance 1e-6 relative, is used. A component HiGHS proves nothing on within
+    the time limit is bounded by its no-patch maximum sum_i max(0, max_j r_ij) (valid, looser).
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     red = np.where(md.allowed, md.b - np.tensordot(lam, W, axes=1), -np.inf) if len(caps) \
         else np.where(md.allowed, md.b, -np.inf)
     al = _region(md, red)
-    inner = 0.0
-    if al.any():
-        idx, sub = _submodel(md, al, np.where(al, red, 0.0), budgets=False)
+    deadline = time.perf_counter() + time_limit_s
+    parts = _components(md, al)
+
+    def one(cells: np.ndarray) -> tuple[float, bool, np.ndarray | None, np.ndarray]:
+        a2 = np.zeros_like(al)
+        a2[cells] = al[cells]
+        relaxed = float(np.clip(red[cells], 0, None).max(axis=1).sum())  # no-patch bound, valid
+        room = deadline - time.perf_counter()
+        if room < 0.05:
+            return relaxed * (1 + 1e-9), False, None, cells
+        idx, sub = _submodel(md, a2, np.where(a2, red, 0.0), budgets=False)
         f = _formulate(sub, patches=True)
-        res = _run_mip(f, time_limit_s, 1e-6, engine)
-        if res.dual is None:
-            return None
-        if _plans is not None and res.x is not None:  # patch-feasible, maybe over budget: repaired later
+        res = _run_mip(f, room, 1e-6, engine, threads=1)
+        ch = None
+        if res.x is not None:
             ch = np.full(md.n, NOTHING, dtype=np.int64)
             ch[idx] = _choice_from_x(sub, f, res.x)
-            _plans.append(ch)
+        if res.dual is None:
+            return relaxed * (1 + 1e-9), False, ch, cells
         inner = max(0.0, -res.dual)
-        inner += 1e-6 * max(1.0, inner)
+        return min(inner + 1e-6 * max(1.0, inner), relaxed * (1 + 1e-9)), True, ch, cells
+
+    inner = 0.0
+    plan = np.full(md.n, NOTHING, dtype=np.int64)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # highspy releases the GIL while HiGHS runs
+        for val, _, ch, cells in pool.map(one, parts):
+            inner += val
+            if ch is not None:
+                plan[cells] = ch[cells]
+    if _plans is not None:  # patch-feasible, maybe over budget: repaired later
+        _plans.append(plan)
     value = float(lam @ caps) + inner
     if len(md.inter):
         value += float(np.clip(md.inter[:, 4], 0, None).sum())
@@ -844,46 +928,147 @@ def _repair(md: _Model, choice: np.ndarray) -> np.ndarray:
     return choice
 
 
+def _patch_items(md: _Model) -> tuple[np.ndarray, np.ndarray]:
+    """Every template placement fully allowed for an option: (P, s) cell indices (rows padded with -1
+    where a template has fewer cells) and (P,) options."""
+    its, iop = [], []
+    for cells in _placements(md.rows, md.cols, md.min_patch):
+        for j in range(md.m):
+            pl = cells[np.all(md.allowed[cells, j], axis=1)]
+            if len(pl):
+                its.append(pl)
+                iop.append(np.full(len(pl), j, dtype=np.int64))
+    if not its:
+        return np.zeros((0, md.min_patch), dtype=np.int64), np.zeros(0, dtype=np.int64)
+    width = max(x.shape[1] for x in its)
+    return (np.concatenate([np.pad(x, ((0, 0), (0, width - x.shape[1])), constant_values=-1) for x in its]),
+            np.concatenate(iop))
+
+
+def _item_sums(items: np.ndarray, iop: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Sum over each item's cells of ``v[cell, option]`` (v is (n, m))."""
+    valid = items >= 0
+    return np.where(valid, v[np.where(valid, items, 0), iop[:, None]], 0.0).sum(axis=1)
+
+
+def _greedy_inner(md: _Model, red: np.ndarray, items: np.ndarray, iop: np.ndarray) -> np.ndarray:
+    """A patch-feasible plan of large total reduced profit ``red`` (no budgets): placements in
+    decreasing reduced profit, each taken if its cells hold no other option and its new cells add
+    a positive reduced profit. Patches hold by construction (every planted cell is in a fully
+    planted placement). A lower estimate of the Lagrangian inner maximum, used to steer lam and to
+    make plans; never used as a bound."""
+    v = _item_sums(items, iop, np.where(np.isfinite(red), red, 0.0))
+    sel = np.nonzero(v > 0)[0]
+    sel = sel[np.argsort(-v[sel], kind="stable")]
+    ch = [NOTHING] * md.n
+    rl = np.where(np.isfinite(red), red, 0.0).tolist()
+    for cells, j in zip(items[sel].tolist(), iop[sel].tolist()):
+        if cells[-1] < 0:
+            cells = [c for c in cells if c >= 0]
+        cur = [ch[c] for c in cells]
+        if any(x != NOTHING and x != j for x in cur) or NOTHING not in cur:
+            continue
+        if sum(rl[c][j] for c, x in zip(cells, cur) if x == NOTHING) > 0:
+            for c in cells:
+                ch[c] = j
+    return np.asarray(ch, dtype=np.int64)
+
+
+def _fill(md: _Model, choice: np.ndarray, items: np.ndarray, iop: np.ndarray, score: np.ndarray,
+          item_cost: np.ndarray, top: int = 200_000) -> np.ndarray:
+    """``_greedy_fill`` on the items that could still be added (cells free or of the same option,
+    cost within what is left of every budget), the ``top`` best by score."""
+    valid = items >= 0
+    cur = np.where(valid, choice[np.where(valid, items, 0)], NOTHING)
+    ok = np.all(~valid | (cur == NOTHING) | (cur == iop[:, None]), axis=1) & np.any(valid & (cur == NOTHING), axis=1)
+    ok &= score > 0
+    on = np.nonzero(choice >= 0)[0]
+    for r, (w, cap, _) in enumerate(md.budget_rows):
+        ok &= item_cost[r] <= cap - float(w[on, choice[on]].sum())
+    sel = np.nonzero(ok)[0]
+    if len(sel) > top:
+        sel = sel[np.argpartition(-score[sel], top)[:top]]
+    if len(sel) == 0:
+        return choice
+    return _greedy_fill(md, choice, items[sel], iop[sel], score[sel])
+
+
+def _lagrangian_plans(md: _Model, W: np.ndarray, caps: np.ndarray, lam0: np.ndarray, items: np.ndarray,
+                      iop: np.ndarray, until: float) -> tuple[list[tuple[float, np.ndarray]], np.ndarray]:
+    """Steer lam with ``_greedy_inner`` (a subgradient step on each budget's relative slack, step
+    shrinking by 0.93 per iteration) and keep the inner plans cut to the budgets (``_repair``).
+
+    Returns the best few feasible plans (value, choice), best first, and the lam of smallest
+    estimated L (lam.B + the greedy inner value; a lower estimate of L(lam): used only to choose
+    where to compute the proven bound)."""
+    R = len(caps)
+    scale = np.full(R, max(float(lam0 @ caps), 1e-12)) / np.maximum(caps, 1e-12) / max(R, 1)
+    lam, step = lam0.astype(float).copy(), 0.3
+    best_l, best_lam = np.inf, lam.copy()
+    found: list[tuple[float, np.ndarray]] = []
+    stale = 0
+    while time.perf_counter() < until and stale < 12:  # stop after 12 iterations without progress
+        stale += 1
+        red = np.where(md.allowed, md.b - np.tensordot(lam, W, axes=1), -np.inf)
+        ch = _greedy_inner(md, red, items, iop)
+        on = np.nonzero(ch >= 0)[0]
+        used = W[:, on, ch[on]].sum(axis=1)
+        est = float(lam @ caps + red[on, ch[on]].sum())
+        if est < best_l * (1 - 1e-6):
+            best_l, best_lam, stale = est, lam.copy(), 0
+        rep = _repair(md, ch)
+        val = _value(md, rep)
+        if all(not np.array_equal(rep, c) for _, c in found):
+            stale = 0 if not found or val > found[0][0] * (1 + 1e-6) else stale
+            found = sorted(found + [(val, rep)], key=lambda t: -t[0])[:3]
+        lam = np.clip(lam - step * scale * (caps - used) / np.maximum(caps, 1e-12), 0.0, 1e12)  # finite: any lam >= 0 is valid
+        step *= 0.93
+    return found, best_lam
+
+
 def _solve_decomposed(md: _Model, t0: float, time_limit_s: float, mip_rel_gap: float, engine: str,
                       base: Plan, lam: np.ndarray) -> Plan:
-    """Patch problems too large for the integer programme: a patch-aware Lagrangian bound and a plan
-    from the integer programme restricted to the region the Lagrangian points at (module docstring)."""
+    """Patch problems too large for the integer programme: plans from a Lagrangian search with a
+    greedy inner problem, a patch-aware Lagrangian bound (inner problem exact per component), and
+    the integer programme restricted to the region the Lagrangian points at (module docstring)."""
     W = np.stack([w for w, _, _ in md.budget_rows]) if md.budget_rows else np.zeros((0, md.n, md.m))
     caps = np.array([cap for _, cap, _ in md.budget_rows])
     left = lambda: time_limit_s - (time.perf_counter() - t0)  # noqa: E731
-    bound_until = time.perf_counter() + 0.35 * left()
-    best_b, best_s = base.bound, 1.0
-    tried: dict[float, float] = {}
+    items, iop = _patch_items(md)
+    item_cost = np.stack([_item_sums(items, iop, w) for w in W]) if len(caps) else np.zeros((0, len(items)))
+    bsum = _item_sums(items, iop, md.b)
+    # 1. plans: lam steered by the greedy inner problem, plans cut to the budgets, then filled
+    cands = [(base.objective, base.choice)]
+    lam_b = lam
+    if len(caps):
+        found, lam_b = _lagrangian_plans(md, W, caps, lam, items, iop, time.perf_counter() + 0.25 * left())
+        cands += found
+    ncost = _item_sums(items, iop, _normalised_cost(md))
+    lcost = lam_b @ item_cost if len(caps) else np.zeros(len(items))
+    scores = [bsum / np.maximum(ncost, 1e-300), bsum / np.maximum(lcost, 1e-300)]
+    start, start_v = base.choice, base.objective
+    for _, ch in cands[1:]:
+        for sc in scores:
+            c2 = _fill(md, ch, items, iop, sc, item_cost)
+            v = _value(md, c2)
+            if v > start_v:
+                start, start_v = c2, v
+    # 2. bound: L(lam) with the inner problem solved per component, at the lam of smallest estimate
+    best_b = base.bound
     plans: list[np.ndarray] = []
-
-    def bound_at(scale: float) -> float:
-        if scale not in tried:
-            room = bound_until - time.perf_counter()
-            v = _patch_lagrangian(md, lam * scale, W, caps, room, engine, plans) if room > 0.5 else None
-            tried[scale] = np.inf if v is None else v
-        return tried[scale]
-
-    # L is convex in lam: walk along lam* scaled (the no-patch multipliers) while it decreases
-    up, down = bound_at(1.0), bound_at(1.1) if len(caps) else np.inf
-    step, s = (0.1, 1.1) if down < up else (-0.07, 1.0)
-    cur = min(up, down)
-    while len(caps) and time.perf_counter() < bound_until:
-        nxt = bound_at(round(s + step, 4))
-        if not nxt < cur:
-            break
-        cur, s = nxt, round(s + step, 4)
-    for sc, v in tried.items():
-        if v < best_b:
-            best_b, best_s = v, sc
-    # plan: the integer programme on the region of a lower lam (more pairs) plus the base plan's pairs
-    red = np.where(md.allowed, md.b - np.tensordot(lam * best_s * 0.8, W, axes=1), -np.inf) if len(caps) \
+    v = _patch_lagrangian(md, lam_b, W, caps, 0.6 * left(), engine, plans)
+    if v is not None and v < best_b:
+        best_b = v
+    for ch in plans:  # the exact inner plan, cut to the budgets and filled
+        ch = _repair(md, ch)
+        for sc in scores:
+            c2 = _fill(md, ch, items, iop, sc, item_cost)
+            if _value(md, c2) > start_v:
+                start, start_v = c2, _value(md, c2)
+    # 3. plan: the integer programme on the region of a lower lam (more pairs) plus the start's pairs
+    red = np.where(md.allowed, md.b - np.tensordot(lam_b * 0.9, W, axes=1), -np.inf) if len(caps) \
         else np.where(md.allowed, md.b, -np.inf)
     al = _region(md, red)
-    start = base.choice
-    for ch in plans:  # the Lagrangian subproblems' plans, cut to the budgets
-        ch = _repair(md, ch)
-        if _value(md, ch) > _value(md, start):
-            start = ch
     on = np.nonzero(start >= 0)[0]
     al[on, start[on]] = True
     idx, sub = _submodel(md, al, md.b, budgets=True)
@@ -891,11 +1076,11 @@ def _solve_decomposed(md: _Model, t0: float, time_limit_s: float, mip_rel_gap: f
     sub.budget_rows = [(w, cap * (1 - 1e-9) - 1e-6, lab) if cap > 1e-3 else (w, cap, lab)
                        for w, cap, lab in sub.budget_rows]
     choice = start
-    room = left() - 1.0
-    if room > 1.0:
+    if left() > 3.0 and _gap(best_b, start_v) > mip_rel_gap / 4:
         f = _formulate(sub, patches=True)
         x0 = _x_from_choice(sub, f, start[idx]) if engine == "highspy" else None
-        res = _run_mip(f, room, mip_rel_gap / 4, engine, x0)
+        room = left() - 1.5  # HiGHS stops within about 1 s of its limit (measured)
+        res = _run_mip(f, room, mip_rel_gap / 4, engine, x0) if room > 1.0 else _MipResult(None, None, False, "")
         if res.x is not None:
             cand = np.full(md.n, NOTHING, dtype=np.int64)
             cand[idx] = _choice_from_x(sub, f, res.x)
