@@ -274,6 +274,20 @@ def parse_planting_rows(header: Iterable[str], rows: Iterable[tuple[int, dict]])
     return ParsedFile(columns, out, problems)
 
 
+def _settle(r, mine: list, stored: Mapping, parsed, new: list, problems: list) -> int:
+    """File row ``r`` after its own checks (``mine``): 1 when it is stored already with the same values (a
+    re-import), else 0, with the row added to ``new`` when it has no problem and its problems to ``problems``."""
+    if not mine and r.external_id in stored:
+        changed = _changed(r, stored[r.external_id], parsed)
+        if changed is None:
+            return 1
+        mine.append(changed)
+    problems.extend(mine)
+    if not mine:
+        new.append(r)
+    return 0
+
+
 def _changed(r, stored_content: Mapping, parsed) -> Problem | None:
     """None when the stored record of ``r``'s external_id has the same values (a re-import), else the error:
     a stored record is never overwritten."""
@@ -313,15 +327,7 @@ def check_plantings(parsed: ParsedFile, *, sites: Collection[str], species_ids: 
             elif plans[r.plan_id] is not None and plans[r.plan_id] != r.site:
                 mine.append(Problem("error", "plan_of_another_site", f"this plan is for site {plans[r.plan_id]}, "
                                     f"not {r.site}", r.row, parsed.column("plan"), str(r.plan_id)))
-        if not mine and r.external_id in stored:
-            changed = _changed(r, stored[r.external_id], parsed)
-            if changed is None:
-                unchanged += 1
-                continue
-            mine.append(changed)
-        problems.extend(mine)
-        if not mine:
-            new.append(r)
+        unchanged += _settle(r, mine, stored, parsed, new, problems)
     return new, unchanged, problems
 
 
@@ -413,15 +419,7 @@ def check_survival(parsed: ParsedFile, *, plantings: Mapping[str, tuple[dt.date,
             if r.alive > count:
                 mine.append(Problem("error", "more_than_planted", f"more alive than the {count} seedlings planted",
                                     r.row, parsed.column("alive"), str(r.alive)))
-        if not mine and r.external_id in stored:
-            changed = _changed(r, stored[r.external_id], parsed)
-            if changed is None:
-                unchanged += 1
-                continue
-            mine.append(changed)
-        problems.extend(mine)
-        if not mine:
-            new.append(r)
+        unchanged += _settle(r, mine, stored, parsed, new, problems)
     return new, unchanged, problems
 
 

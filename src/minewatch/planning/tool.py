@@ -276,7 +276,7 @@ def plan_trees(out_dir, *, area, request: PlanRequest, landslide_dir=None, erosi
         exp_val = sum(weights[o] / tw * area_after[o] / area_base[o] for o in available if area_base[o] > 0)
     else:
         base_val, exp_val = baseline[obj], final[obj]
-    predicted = (base_val - plan.objective) if obj != "mix" else base_val - plan.objective
+    predicted = base_val - plan.objective  # the optimiser's own estimate (first order for sediment and mix)
     summary = {
         "version": 1, "site": site, "area": area_name, "crs": str(profile.get("crs")),
         "cell_size_m": abs(x_size), "candidate_cells": int(n), "area_cells": int(in_area.sum()),
